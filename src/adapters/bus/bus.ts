@@ -1,0 +1,172 @@
+/**
+ * The message bus behind one small interface. Two adapters implement it: `NatsBus` (real NATS with
+ * JetStream) and `MemoryBus` (in-process, the embedded default). One contract suite
+ * (test/bus-contract.ts) runs unchanged against both; semantics are recorded in
+ * docs/adr/0002-bus-semantics.md.
+ *
+ * Subjects used by application code are exactly the architecture's (`aetherius.agent.{cluster_id}.event`);
+ * an adapter may map them onto a namespace on the wire (`BusOptions.namespace`) so that test runs and
+ * tenants sharing one NATS server never collide.
+ */
+
+export type Headers = Readonly<Record<string, string>>;
+
+/** What can be published: raw bytes, a UTF-8 string, or any other value (JSON-encoded). */
+export type Payload = Uint8Array | string | object;
+
+export interface BusMessage {
+  /** The application subject (without any namespace). */
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Headers;
+  /** UTF-8 text of `data`. */
+  string(): string;
+  /**
+   * `data` parsed as JSON.
+   * @throws InputError when the payload is not valid JSON.
+   */
+  json(): unknown;
+  /** True when the sender waits for a reply (request/reply). */
+  readonly replyable: boolean;
+  /**
+   * Answers a request. A no-op returning false when the message expects no reply.
+   */
+  respond(payload: Payload, options?: { headers?: Headers }): boolean;
+}
+
+/** A message delivered from a durable stream: it must be settled (ack, nak or term). */
+export interface DurableMessage extends BusMessage {
+  readonly stream: string;
+  /** Position in the stream, starting at 1. */
+  readonly seq: number;
+  /** 1 on the first delivery, 2 on the first redelivery, ... */
+  readonly deliveryCount: number;
+  readonly redelivered: boolean;
+  /** Done: never deliver again to this consumer. */
+  ack(): void;
+  /** Not done: deliver again, after `delayMs` if given. */
+  nak(delayMs?: number): void;
+  /** Never deliver again, and do not count it as done. */
+  term(reason?: string): void;
+  /** Still working: extends the ack deadline. */
+  working(): void;
+}
+
+export interface StreamDefinition {
+  /** Logical name, e.g. `EVENTS`; adapters may prefix it with the namespace. */
+  name: string;
+  /** Application subjects captured (wildcards `*` and `>` allowed). */
+  subjects: string[];
+  description?: string;
+  /** Discard messages older than this (0 = keep forever). */
+  maxAgeMs?: number;
+  /** Cap on stored messages (0 or undefined = unlimited). */
+  maxMsgs?: number;
+  /** Window in which a repeated `msgId` is dropped as a duplicate. Default 2 minutes. */
+  duplicateWindowMs?: number;
+}
+
+export interface PublishOptions {
+  headers?: Headers;
+  /**
+   * Idempotency key for durable subjects: a second publish with the same id within the stream's
+   * duplicate window is acknowledged but not stored again.
+   */
+  msgId?: string;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: each message goes to exactly one member of the group. */
+  queue?: string;
+}
+
+export interface ConsumeOptions {
+  /** Logical stream name (as in `StreamDefinition.name`). */
+  stream: string;
+  /**
+   * Durable consumer name. Every process consuming with the same name shares the work: each message
+   * is delivered to one of them (and redelivered to any of them if not acked).
+   */
+  durable: string;
+  /** Only messages on this application subject (wildcards allowed). Default: the whole stream. */
+  filterSubject?: string;
+  /**
+   * `auto` (default): the adapter acks when the handler resolves and naks (with back-off) when it
+   * throws, unless the handler settled the message itself. `manual`: the handler must settle; a
+   * message left unsettled is redelivered after `ackWaitMs`.
+   */
+  ack?: 'auto' | 'manual';
+  /** How long a delivered message may stay unsettled before redelivery. Default 30s. */
+  ackWaitMs?: number;
+  /** Give up after this many deliveries (the message is then dropped from this consumer). Default 10. */
+  maxDeliver?: number;
+  /** Messages in flight per process. Default 256. */
+  maxAckPending?: number;
+  /** Where a new durable consumer starts. Default `all`. */
+  deliverPolicy?: 'all' | 'new';
+}
+
+export interface RequestOptions {
+  /** Reject with TimeoutError after this long. */
+  timeoutMs: number;
+  headers?: Headers;
+}
+
+export interface Subscription {
+  readonly subject: string;
+  /** Stops delivery; in-flight handlers finish first. */
+  unsubscribe(): Promise<void>;
+}
+
+export type MessageHandler = (msg: BusMessage) => void | Promise<void>;
+export type DurableHandler = (msg: DurableMessage) => void | Promise<void>;
+
+export interface Bus {
+  readonly kind: 'nats' | 'memory';
+  /**
+   * Creates the streams, or updates them to match, idempotently. Safe to call from every replica at
+   * start.
+   * @throws BusError when the server refuses (e.g. overlapping subjects with a foreign stream).
+   */
+  ensureStreams(streams: readonly StreamDefinition[]): Promise<void>;
+  /**
+   * Publishes one message. On a subject captured by a durable stream the promise resolves only once
+   * the stream has stored it; elsewhere it resolves once the message is handed to the transport.
+   * @throws BusError when the message cannot be published or stored.
+   */
+  publish(subject: string, payload: Payload, options?: PublishOptions): Promise<void>;
+  /** Core (non-durable) subscription; handler errors are logged, never thrown back. */
+  subscribe(subject: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
+  /**
+   * Consumes a durable stream through a named durable consumer (created if missing).
+   * @throws BusError (asynchronously, via the returned promise) when the stream does not exist.
+   */
+  consume(options: ConsumeOptions, handler: DurableHandler): Promise<Subscription>;
+  /**
+   * Sends a request and waits for the first reply.
+   * @throws TimeoutError when no reply arrives within `timeoutMs`.
+   * @throws NoRespondersError when nobody subscribes to the subject.
+   */
+  request(subject: string, payload: Payload, options: RequestOptions): Promise<BusMessage>;
+  /**
+   * Round trip to the server (readiness).
+   * @throws UnavailableError when the bus does not answer.
+   */
+  ping(): Promise<void>;
+  /** Drains subscriptions, waits for in-flight handlers, closes the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+export const DEFAULT_MAX_DELIVER = 10;
+export const DEFAULT_MAX_ACK_PENDING = 256;
+export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+
+/** Encodes a payload the same way in every adapter. */
+export function encodePayload(payload: Payload): Uint8Array {
+  if (payload instanceof Uint8Array) return payload;
+  if (typeof payload === 'string') return textEncoder.encode(payload);
+  return textEncoder.encode(JSON.stringify(payload));
+}
+
+const textEncoder = new TextEncoder();

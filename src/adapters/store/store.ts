@@ -1,0 +1,172 @@
+/**
+ * Persistent state behind repository interfaces. Two adapters share every line of SQL: `postgres`
+ * (real PostgreSQL through `pg`) and `pglite` (PostgreSQL compiled to WebAssembly, the embedded
+ * default). Repositories are written once against `SqlClient`; see docs/adr/0001-embedded-store.md.
+ * One contract suite (test/store-contract.ts) runs unchanged against both.
+ */
+import type { AgentCommand, AgentEvent, AgentHeartbeat, AgentRegister, AgentResult, Severity } from '../../contracts/index.js';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** The least a repository needs from a PostgreSQL connection. */
+export interface SqlClient {
+  readonly dialect: 'postgres' | 'pglite';
+  /**
+   * Runs one parameterised statement (`$1`, `$2`, ...).
+   * @throws StoreError (or ConflictError on a unique violation), with the driver error as `cause`.
+   */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs several statements separated by `;` with no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+}
+
+// ---- records -------------------------------------------------------------------------------------
+
+export type AgentStatus = 'online' | 'offline';
+
+export interface AgentRecord {
+  agent_id: string;
+  cluster_id: string;
+  version: string;
+  hostname: string | null;
+  kubernetes_version: string | null;
+  capabilities: string[];
+  labels: Record<string, string>;
+  config: Record<string, unknown>;
+  status: AgentStatus;
+  registered_at: string;
+  last_heartbeat_at: string | null;
+  heartbeat: Record<string, unknown> | null;
+}
+
+export interface ClusterRecord {
+  id: string;
+  name: string;
+  environment: string | null;
+  labels: Record<string, string>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventRecord extends Omit<AgentEvent, 'schema_version'> {
+  received_at: string;
+}
+
+export type CommandState = 'pending' | 'sent' | 'completed';
+
+export interface CommandRecord extends Omit<AgentCommand, 'schema_version'> {
+  state: CommandState;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface CommandResultRecord extends Omit<AgentResult, 'schema_version'> {
+  received_at: string;
+}
+
+export interface EventQuery {
+  cluster_id?: string;
+  namespace?: string;
+  kind?: string;
+  name?: string;
+  reason?: string;
+  severity?: Severity;
+  since?: string;
+  until?: string;
+  /** Page size, 1–1000; default 100. */
+  limit?: number;
+  /** Opaque cursor from a previous page's `next_cursor`. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when more items follow. */
+  next_cursor?: string;
+}
+
+// ---- repositories --------------------------------------------------------------------------------
+
+export interface AgentRepository {
+  /** Creates or refreshes the agent from its `register` message; sets status `online`. */
+  upsertRegistration(msg: AgentRegister): Promise<AgentRecord>;
+  /**
+   * Records a heartbeat; returns false when the agent is unknown (it must register first).
+   */
+  recordHeartbeat(msg: AgentHeartbeat): Promise<boolean>;
+  get(agentId: string): Promise<AgentRecord | undefined>;
+  list(filter?: { cluster_id?: string; status?: AgentStatus }): Promise<AgentRecord[]>;
+  /** Marks `online` agents whose last heartbeat (or registration) is older than `before` as offline; returns them. */
+  markOfflineBefore(before: Date): Promise<AgentRecord[]>;
+  /** @returns false when there was no such agent. */
+  delete(agentId: string): Promise<boolean>;
+}
+
+export interface ClusterRepository {
+  /**
+   * Creates a cluster.
+   * @throws ConflictError when the id exists.
+   */
+  create(c: { id: string; name: string; environment?: string; labels?: Record<string, string> }): Promise<ClusterRecord>;
+  /** Creates the cluster when an agent first reports for it; keeps an existing record untouched. */
+  ensure(id: string): Promise<void>;
+  get(id: string): Promise<ClusterRecord | undefined>;
+  list(): Promise<ClusterRecord[]>;
+}
+
+export interface EventRepository {
+  /**
+   * Stores a batch in one round trip. Events whose `id` is already stored are skipped (agents deliver
+   * at least once), so the call is idempotent.
+   */
+  insertMany(events: readonly AgentEvent[]): Promise<{ inserted: number; duplicates: number }>;
+  get(id: string): Promise<EventRecord | undefined>;
+  /** Newest first, keyset-paginated. @throws InputError on a malformed cursor or limit. */
+  list(query: EventQuery): Promise<Page<EventRecord>>;
+  /** Deletes events older than `before`; returns how many. */
+  deleteOlderThan(before: Date): Promise<number>;
+}
+
+export interface CommandRepository {
+  /** @throws ConflictError when the id exists. */
+  create(cmd: AgentCommand): Promise<CommandRecord>;
+  setState(id: string, state: CommandState): Promise<void>;
+  get(id: string): Promise<CommandRecord | undefined>;
+  /** Stores a result (idempotent per command id: the first result wins) and completes the command. */
+  saveResult(result: AgentResult): Promise<{ stored: boolean }>;
+  getResult(commandId: string): Promise<CommandResultRecord | undefined>;
+}
+
+export interface MigrationStatus {
+  version: number;
+  name: string;
+  applied: boolean;
+  applied_at: string | null;
+}
+
+export interface Migrator {
+  /** Applies pending migrations up to `to` (default: latest) in order; each in its own transaction. Returns versions applied. */
+  up(to?: number): Promise<number[]>;
+  /** Reverts the newest `steps` applied migrations (default 1). Returns versions reverted. */
+  down(steps?: number): Promise<number[]>;
+  status(): Promise<MigrationStatus[]>;
+}
+
+export interface Store {
+  readonly kind: 'postgres' | 'pglite';
+  readonly sql: SqlClient;
+  readonly migrations: Migrator;
+  readonly agents: AgentRepository;
+  readonly clusters: ClusterRepository;
+  readonly events: EventRepository;
+  readonly commands: CommandRepository;
+  /** Round trip to the database (readiness). @throws UnavailableError */
+  ping(): Promise<void>;
+  /** Closes the pool / the embedded database. Idempotent. */
+  close(): Promise<void>;
+}

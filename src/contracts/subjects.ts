@@ -1,0 +1,60 @@
+import { CLUSTER_ID_PATTERN } from './common.js';
+
+/** The kinds of message an agent exchanges with the control plane, one subject each. */
+export const AGENT_MESSAGE_KINDS = ['register', 'heartbeat', 'event', 'metrics', 'command', 'result'] as const;
+export type AgentMessageKind = (typeof AGENT_MESSAGE_KINDS)[number];
+
+/**
+ * `aetherius.agent.{cluster_id}.{kind}`, exactly as in the architecture.
+ * @throws RangeError when the cluster id is not a safe subject token.
+ */
+export function agentSubject(clusterId: string, kind: AgentMessageKind): string {
+  if (!CLUSTER_ID_PATTERN.test(clusterId)) throw new RangeError(`invalid cluster id for a subject: ${JSON.stringify(clusterId)}`);
+  return `aetherius.agent.${clusterId}.${kind}`;
+}
+
+/** Wildcard subject matching one kind from every cluster, e.g. `aetherius.agent.*.event`. */
+export function agentSubjectAllClusters(kind: AgentMessageKind): string {
+  return `aetherius.agent.*.${kind}`;
+}
+
+/** Splits `aetherius.agent.{cluster_id}.{kind}`; undefined for any other subject. */
+export function parseAgentSubject(subject: string): { clusterId: string; kind: AgentMessageKind } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== 'aetherius' || parts[1] !== 'agent') return undefined;
+  const [, , clusterId, kind] = parts;
+  if (clusterId === undefined || !CLUSTER_ID_PATTERN.test(clusterId)) return undefined;
+  if (!(AGENT_MESSAGE_KINDS as readonly string[]).includes(kind ?? '')) return undefined;
+  return { clusterId, kind: kind as AgentMessageKind };
+}
+
+/** Internal bus between agent-manager, orchestrator and reasoning. */
+export const INTERNAL_SUBJECTS = {
+  eventCritical: 'internal.event.critical',
+  eventAnomaly: 'internal.event.anomaly',
+  eventSloBreach: 'internal.event.slo_breach',
+  commandResult: 'internal.command.result',
+  metricsAlert: 'internal.metrics.alert',
+} as const;
+
+export const AI_SUBJECTS = {
+  reasoningRequest: 'ai.reasoning.request',
+  feedbackData: 'ai.feedback.data',
+} as const;
+
+/**
+ * Where a rejected message goes, with the reason in its headers: `aetherius.deadletter.{original subject}`.
+ */
+export const DEAD_LETTER_PREFIX = 'aetherius.deadletter';
+export function deadLetterSubject(original: string): string {
+  return `${DEAD_LETTER_PREFIX}.${original}`;
+}
+
+/** Durable JetStream streams (logical names; adapters may namespace them). */
+export const STREAMS = {
+  events: { name: 'AETHERIUS_EVENTS', subjects: [agentSubjectAllClusters('event')], description: 'agent events' },
+  metrics: { name: 'AETHERIUS_METRICS', subjects: [agentSubjectAllClusters('metrics')], description: 'agent metrics' },
+  results: { name: 'AETHERIUS_RESULTS', subjects: [agentSubjectAllClusters('result')], description: 'command results from agents' },
+  internal: { name: 'AETHERIUS_INTERNAL', subjects: ['internal.>'], description: 'control plane to orchestrator and reasoning' },
+  deadLetter: { name: 'AETHERIUS_DEADLETTER', subjects: [`${DEAD_LETTER_PREFIX}.>`], description: 'rejected messages with their reason' },
+} as const;
