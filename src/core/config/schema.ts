@@ -1,0 +1,124 @@
+/**
+ * The configuration schema: one YAML file plus `AETHERIUS_*` environment variables, validated once,
+ * frozen and injected. Every key carries its description here; docs/configuration.md and the
+ * environment-variable names are derived from this schema (see describe.ts), so they cannot drift.
+ *
+ * Durations are written as Kubernetes and Go write them (`30s`, `1m30s`, `500ms`) and are parsed to
+ * milliseconds.
+ */
+import { z } from 'zod';
+import { CLUSTER_ID_PATTERN, DURATION_PATTERN, parseDuration } from '../../contracts/index.js';
+
+function durationKey(defaultValue: string, description: string) {
+  return z
+    .string({ error: 'must be a duration such as 30s, 1m30s or 500ms' })
+    .regex(DURATION_PATTERN, 'must be a duration such as 30s, 1m30s or 500ms')
+    .transform((text) => parseDuration(text))
+    .prefault(defaultValue)
+    .meta({ description, kind: 'duration' });
+}
+
+const port = (def: number, description: string) =>
+  z.number({ error: 'must be a port number' }).int('must be an integer').min(0, 'must be 0-65535').max(65535, 'must be 0-65535').default(def).meta({ description });
+
+const natsUrls = z
+  .string()
+  .refine(
+    (s) => s === '' || s.split(',').every((u) => /^(nats|tls|ws|wss):\/\/[^\s/]+/.test(u.trim())),
+    'must be empty or one or more comma-separated nats://, tls://, ws:// or wss:// URLs',
+  );
+
+const postgresUrl = z.string().refine((s) => s === '' || /^postgres(ql)?:\/\/\S+$/.test(s), 'must be empty or a postgres:// or postgresql:// URL');
+
+const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+export const configSchema = z.strictObject({
+  log_level: logLevel.default('info').meta({ description: 'Log level for every target: trace, debug, info, warn, error, fatal or silent.' }),
+
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1').meta({ description: 'Address the HTTP server (REST API, /health, /metrics) binds. Use 0.0.0.0 inside a cluster.' }),
+      port: port(8080, 'HTTP port for the REST API, /health/live, /health/ready and /metrics. 0 picks a free port.'),
+      request_timeout: durationKey('30s', 'Longest time an HTTP request may take before the server answers 503.'),
+      body_limit: z.number().int().positive().default(1_048_576).meta({ description: 'Largest accepted request body in bytes.' }),
+    })
+    .prefault({}),
+
+  bus: z
+    .strictObject({
+      url: natsUrls.default('').meta({ description: 'NATS server URL(s), comma-separated. Empty: the embedded in-process bus (one process only).' }),
+      namespace: z
+        .string()
+        .regex(/^([A-Za-z0-9_-]+)?$/, 'must be letters, digits, "-" or "_" only')
+        .default('')
+        .meta({ description: 'Prefix put before every subject and stream on the wire, to share one NATS server between tenants or test runs. Leave empty in production: subjects are then exactly aetherius.agent.{cluster_id}.*.' }),
+      name: z.string().min(1).default('aetherius').meta({ description: 'Connection name shown by the NATS server.' }),
+      credentials_file: z.string().default('').meta({ description: 'NATS credentials (.creds) file with the JWT and NKey seed.' }),
+      user: z.string().default('').meta({ description: 'NATS user name (with bus.password).' }),
+      password: z.string().default('').meta({ description: 'NATS password (with bus.user). Prefer the environment variable.', secret: true }),
+      token: z.string().default('').meta({ description: 'NATS authentication token. Prefer the environment variable.', secret: true }),
+      tls: z
+        .strictObject({
+          ca_file: z.string().default('').meta({ description: 'CA certificate (PEM) that signed the NATS server certificate. Setting any TLS key turns TLS on.' }),
+          cert_file: z.string().default('').meta({ description: 'Client certificate (PEM) for mutual TLS.' }),
+          key_file: z.string().default('').meta({ description: 'Client private key (PEM) for mutual TLS.' }),
+        })
+        .prefault({}),
+      reconnect_delay: durationKey('2s', 'Wait between reconnect attempts (with jitter).'),
+      max_reconnect_attempts: z.number().int().min(-1).default(-1).meta({ description: 'Reconnect attempts before giving up; -1 retries forever.' }),
+      request_timeout: durationKey('30s', 'Default time a request (e.g. a command to an agent) waits for its reply.'),
+    })
+    .prefault({}),
+
+  database: z
+    .strictObject({
+      url: postgresUrl.default('').meta({ description: 'PostgreSQL URL. Empty: the embedded database (PGlite), which needs no server.' }),
+      embedded_dir: z.string().default('').meta({ description: 'Directory where the embedded database keeps its files. Empty: in memory, lost on exit.' }),
+      pool_max: z.number().int().min(1).max(1000).default(10).meta({ description: 'Largest number of PostgreSQL connections per process.' }),
+      statement_timeout: durationKey('30s', 'PostgreSQL statement_timeout for every connection.'),
+      connect_timeout: durationKey('10s', 'Time allowed to open a PostgreSQL connection.'),
+      auto_migrate: z.boolean().default(true).meta({ description: 'Apply pending migrations when the manager starts. Turn off to run `aetherius migrate up` as a separate step.' }),
+    })
+    .prefault({}),
+
+  agent: z
+    .strictObject({
+      cluster_id: z
+        .string()
+        .refine((s) => s === '' || CLUSTER_ID_PATTERN.test(s), 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit')
+        .default('')
+        .meta({ description: 'Id of the cluster this agent watches. Empty: detected (CLUSTER_ID env, aetherius-config ConfigMap, kube-system namespace uid, node labels).' }),
+      central_endpoint: natsUrls.default('').meta({ description: 'NATS URL of the control plane the agent reports to. Empty: bus.url.' }),
+      heartbeat_interval: durationKey('30s', 'How often the agent sends a heartbeat; the manager marks it offline after 3 missed.'),
+      metrics_interval: durationKey('60s', 'How often the agent collects and sends metrics.'),
+      buffer_size: z.number().int().min(1).max(10_000_000).default(1000).meta({ description: 'Events the agent keeps while the bus is unreachable.' }),
+      enable_metrics: z.boolean().default(true).meta({ description: 'Collect and send metrics.' }),
+      enable_events: z.boolean().default(true).meta({ description: 'Watch and send events.' }),
+    })
+    .prefault({}),
+
+  manager: z
+    .strictObject({
+      consumer_name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, "-" or "_" only')
+        .default('aetherius-manager')
+        .meta({ description: 'Durable consumer name shared by every manager replica; replicas with the same name split the work.' }),
+      ingest_batch_size: z.number().int().min(1).max(10_000).default(500).meta({ description: 'Events written to the database in one statement.' }),
+      ingest_flush_interval: durationKey('200ms', 'Longest time an accepted event waits for its batch to fill before it is written.'),
+    })
+    .prefault({}),
+
+  tracing: z
+    .strictObject({
+      exporter: z.enum(['none', 'console', 'otlp']).default('none').meta({ description: 'Where OpenTelemetry spans go: none (hooks only, no cost), console, or otlp (HTTP/protobuf).' }),
+      otlp_endpoint: z.url().default('http://127.0.0.1:4318/v1/traces').meta({ description: 'OTLP/HTTP traces endpoint when tracing.exporter is otlp.' }),
+      sample_ratio: z.number().min(0).max(1).default(1).meta({ description: 'Fraction of root traces sampled (0-1).' }),
+    })
+    .prefault({}),
+});
+
+/** The validated, frozen configuration every service receives. Durations are milliseconds. */
+export type Config = z.output<typeof configSchema>;
+/** What a config file may contain (everything optional). */
+export type ConfigInput = z.input<typeof configSchema>;
