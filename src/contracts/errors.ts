@@ -1,7 +1,7 @@
 /**
  * Semantic errors shared by every layer. Each has a stable `code` (listed in docs/errors.md) and says
  * whether retrying can help. Adapters convert foreign errors into these once, keeping `cause`.
- * The API maps them to HTTP in exactly one place (see src/api/error-handler.ts).
+ * The HTTP server maps them to responses in exactly one place (src/adapters/http/error-handler.ts).
  */
 
 export interface AetheriusErrorOptions {

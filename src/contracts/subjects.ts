@@ -56,5 +56,7 @@ export const STREAMS = {
   metrics: { name: 'AETHERIUS_METRICS', subjects: [agentSubjectAllClusters('metrics')], description: 'agent metrics' },
   results: { name: 'AETHERIUS_RESULTS', subjects: [agentSubjectAllClusters('result')], description: 'command results from agents' },
   internal: { name: 'AETHERIUS_INTERNAL', subjects: ['internal.>'], description: 'control plane to orchestrator and reasoning' },
+  // ai.reasoning.request is request/reply and stays out of streams; feedback is kept for learning.
+  feedback: { name: 'AETHERIUS_FEEDBACK', subjects: [AI_SUBJECTS.feedbackData], description: 'diagnosis and remediation feedback for learning' },
   deadLetter: { name: 'AETHERIUS_DEADLETTER', subjects: [`${DEAD_LETTER_PREFIX}.>`], description: 'rejected messages with their reason' },
 } as const;

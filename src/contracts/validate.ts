@@ -9,13 +9,19 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
   }));
 }
 
+const MAX_ISSUES_IN_MESSAGE = 10;
+
 /**
  * Parses `input` with `schema`.
- * @throws InputError naming every bad field, prefixed by `what` ("event message", "request body").
+ * @throws InputError listing every bad field in `issues`; its message, prefixed by `what` ("event
+ *   message", "request body"), names the first ten.
  */
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = toValidationIssues(result.error);
-  throw new InputError(`invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  // The message goes to logs and dead-letter headers, so it names the first few problems only.
+  const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.path}: ${i.message}`);
+  if (issues.length > MAX_ISSUES_IN_MESSAGE) shown.push(`and ${issues.length - MAX_ISSUES_IN_MESSAGE} more`);
+  throw new InputError(`invalid ${what}: ${shown.join('; ')}`, issues);
 }
