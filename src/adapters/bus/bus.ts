@@ -93,14 +93,18 @@ export interface ConsumeOptions {
   /**
    * `auto` (default): the adapter acks when the handler resolves and naks (with back-off) when it
    * throws, unless the handler settled the message itself. `manual`: the handler must settle; a
-   * message left unsettled is redelivered after `ackWaitMs`.
+   * message left unsettled is redelivered after `ackWaitMs` (a handler that throws still gets its
+   * unsettled message nak'ed with back-off). Either way one subscription runs one handler at a time.
    */
   ack?: 'auto' | 'manual';
   /** How long a delivered message may stay unsettled before redelivery. Default 30s. */
   ackWaitMs?: number;
   /** Give up after this many deliveries (the message is then dropped from this consumer). Default 10. */
   maxDeliver?: number;
-  /** Messages in flight per process. Default 256. */
+  /**
+   * Delivered but unsettled messages allowed at once for this durable consumer (all processes sharing
+   * it together); deliveries pause at the limit. Default 256.
+   */
   maxAckPending?: number;
   /** Where a new durable consumer starts. Default `all`. */
   deliverPolicy?: 'all' | 'new';
@@ -113,6 +117,7 @@ export interface RequestOptions {
 }
 
 export interface Subscription {
+  /** The subscribed subject; for a durable consumer its filter subject, or `>` for the whole stream. */
   readonly subject: string;
   /** Stops delivery; in-flight handlers finish first. */
   unsubscribe(): Promise<void>;
@@ -132,10 +137,14 @@ export interface Bus {
   /**
    * Publishes one message. On a subject captured by a durable stream the promise resolves only once
    * the stream has stored it; elsewhere it resolves once the message is handed to the transport.
-   * @throws BusError when the message cannot be published or stored.
+   * @throws InputError when the subject (wildcards, empty tokens, spaces) or a header is invalid.
+   * @throws BusError when the message cannot be published or stored, or the bus is closed.
    */
   publish(subject: string, payload: Payload, options?: PublishOptions): Promise<void>;
-  /** Core (non-durable) subscription; handler errors are logged, never thrown back. */
+  /**
+   * Core (non-durable) subscription; handler errors are logged, never thrown back.
+   * @throws InputError when the subject is invalid; BusError when the bus is closed.
+   */
   subscribe(subject: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
   /**
    * Consumes a durable stream through a named durable consumer (created if missing).

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../contracts/errors.js';
+import { checkNatsBusOptions, natsStreamName } from './nats-bus.js';
+
+describe('checkNatsBusOptions', () => {
+  it('accepts a plain URL', () => {
+    expect(() => checkNatsBusOptions({ servers: 'nats://127.0.0.1:4222' })).not.toThrow();
+  });
+
+  it('names every bad or conflicting option', () => {
+    let error: unknown;
+    try {
+      checkNatsBusOptions({ servers: [], namespace: 'a.b', credentialsFile: '/x.creds', token: 't', tls: { certFile: 'c.pem' }, maxReconnectAttempts: -2 });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['servers', 'namespace', 'credentials', 'tls', 'maxReconnectAttempts']);
+    expect((error as ConfigError).message).toMatch(/use one way to authenticate, not credentialsFile and token/);
+  });
+});
+
+describe('natsStreamName', () => {
+  it('prefixes the upper-cased namespace', () => {
+    expect(natsStreamName('AETHERIUS_EVENTS', 'ci_42')).toBe('CI_42_AETHERIUS_EVENTS');
+    expect(natsStreamName('AETHERIUS_EVENTS')).toBe('AETHERIUS_EVENTS');
+  });
+});
