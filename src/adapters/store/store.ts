@@ -21,11 +21,18 @@ export interface SqlClient {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs several statements separated by `;` with no parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (its error is
+   * rethrown unchanged). Inside `fn` use only `tx`: on PGlite (one connection) the outer client waits for
+   * the transaction to end. `tx.transaction()` nests as a savepoint.
+   * @throws StoreError when BEGIN/COMMIT fails or no connection can be had.
+   */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
 }
 
 // ---- records -------------------------------------------------------------------------------------
+// Timestamps are ISO 8601 strings in UTC with milliseconds (`2025-09-30T10:15:30.000Z`): the instant that
+// was stored, in one canonical form whatever offset or precision it was written with.
 
 export type AgentStatus = 'online' | 'offline';
 
@@ -93,10 +100,14 @@ export interface Page<T> {
 // ---- repositories --------------------------------------------------------------------------------
 
 export interface AgentRepository {
-  /** Creates or refreshes the agent from its `register` message; sets status `online`. */
+  /**
+   * Creates or refreshes the agent from its `register` message; sets status `online`. `registered_at` and
+   * `last_heartbeat_at` are the database clock at receipt (liveness is judged on the control plane's clock).
+   */
   upsertRegistration(msg: AgentRegister): Promise<AgentRecord>;
   /**
-   * Records a heartbeat; returns false when the agent is unknown (it must register first).
+   * Records a heartbeat and sets status `online`; returns false when the agent is unknown, or registered
+   * for another cluster (it must register first).
    */
   recordHeartbeat(msg: AgentHeartbeat): Promise<boolean>;
   get(agentId: string): Promise<AgentRecord | undefined>;
@@ -122,11 +133,15 @@ export interface ClusterRepository {
 export interface EventRepository {
   /**
    * Stores a batch in one round trip. Events whose `id` is already stored are skipped (agents deliver
-   * at least once), so the call is idempotent.
+   * at least once), so the call is idempotent; within a batch the first copy of an id wins.
+   * @throws InputError when the database rejects a value; nothing of the batch is stored then.
    */
   insertMany(events: readonly AgentEvent[]): Promise<{ inserted: number; duplicates: number }>;
   get(id: string): Promise<EventRecord | undefined>;
-  /** Newest first, keyset-paginated. @throws InputError on a malformed cursor or limit. */
+  /**
+   * Newest first (`timestamp`, then `id` bytewise, descending), keyset-paginated; `since` inclusive,
+   * `until` exclusive. @throws InputError naming the field on a malformed cursor, limit, since or until.
+   */
   list(query: EventQuery): Promise<Page<EventRecord>>;
   /** Deletes events older than `before`; returns how many. */
   deleteOlderThan(before: Date): Promise<number>;
@@ -135,9 +150,16 @@ export interface EventRepository {
 export interface CommandRepository {
   /** @throws ConflictError when the id exists. */
   create(cmd: AgentCommand): Promise<CommandRecord>;
+  /**
+   * Moves a command to `state`; a `completed` command stays completed (a result may beat `sent`).
+   * @throws NotFoundError when there is no such command.
+   */
   setState(id: string, state: CommandState): Promise<void>;
   get(id: string): Promise<CommandRecord | undefined>;
-  /** Stores a result (idempotent per command id: the first result wins) and completes the command. */
+  /**
+   * Stores a result (idempotent per command id: the first result wins) and completes the command. A result
+   * for a command this store never saw is stored too (audit trail), with `stored: true`.
+   */
   saveResult(result: AgentResult): Promise<{ stored: boolean }>;
   getResult(commandId: string): Promise<CommandResultRecord | undefined>;
 }
@@ -149,6 +171,11 @@ export interface MigrationStatus {
   applied_at: string | null;
 }
 
+/**
+ * Every method refuses a database this build does not match.
+ * @throws InputError when an applied migration's checksum differs from this build's SQL, or the database
+ *   records a version this build does not know.
+ */
 export interface Migrator {
   /** Applies pending migrations up to `to` (default: latest) in order; each in its own transaction. Returns versions applied. */
   up(to?: number): Promise<number[]>;

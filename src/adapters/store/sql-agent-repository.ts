@@ -1,0 +1,85 @@
+import type { AgentHeartbeat, AgentRegister } from '../../contracts/index.js';
+import { jsonParam } from './sql-client.js';
+import type { AgentRecord, AgentRepository, AgentStatus, SqlClient } from './store.js';
+
+const COLUMNS = `agent_id, cluster_id, version, hostname, kubernetes_version, capabilities, labels, config, status,
+  registered_at, last_heartbeat_at, heartbeat`;
+
+/**
+ * Agents in SQL. `registered_at` and `last_heartbeat_at` are the database's clock at receipt, not the
+ * agent's `timestamp`: liveness is judged against the control plane's clock, and agent clocks drift.
+ */
+export class SqlAgentRepository implements AgentRepository {
+  constructor(private readonly sql: SqlClient) {}
+
+  /** Creates the agent or refreshes every registered field; status becomes `online`. */
+  async upsertRegistration(msg: AgentRegister): Promise<AgentRecord> {
+    const res = await this.sql.query<AgentRecord>(
+      `INSERT INTO agents (agent_id, cluster_id, version, hostname, kubernetes_version, capabilities, labels, config, status, registered_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, 'online', now())
+       ON CONFLICT (agent_id) DO UPDATE SET
+         cluster_id = EXCLUDED.cluster_id, version = EXCLUDED.version, hostname = EXCLUDED.hostname,
+         kubernetes_version = EXCLUDED.kubernetes_version, capabilities = EXCLUDED.capabilities,
+         labels = EXCLUDED.labels, config = EXCLUDED.config, status = 'online', registered_at = now()
+       RETURNING ${COLUMNS}`,
+      [
+        msg.agent_id,
+        msg.cluster_id,
+        msg.version,
+        msg.hostname ?? null,
+        msg.kubernetes_version ?? null,
+        jsonParam(msg.capabilities ?? []),
+        jsonParam(msg.labels ?? {}),
+        jsonParam(msg.config ?? {}),
+      ],
+    );
+    const row = res.rows[0];
+    if (!row) throw new Error('unreachable: INSERT … RETURNING returned no row');
+    return row;
+  }
+
+  /**
+   * Records the heartbeat (the message without `schema_version`) and marks the agent `online`.
+   * Returns false when no agent with this id is registered for this cluster: it must register first.
+   */
+  async recordHeartbeat(msg: AgentHeartbeat): Promise<boolean> {
+    const { schema_version: _v, ...heartbeat } = msg;
+    const res = await this.sql.query(
+      `UPDATE agents SET last_heartbeat_at = now(), heartbeat = $3::jsonb, status = 'online'
+        WHERE agent_id = $1 AND cluster_id = $2`,
+      [msg.agent_id, msg.cluster_id, jsonParam(heartbeat)],
+    );
+    return res.rowCount > 0;
+  }
+
+  async get(agentId: string): Promise<AgentRecord | undefined> {
+    const res = await this.sql.query<AgentRecord>(`SELECT ${COLUMNS} FROM agents WHERE agent_id = $1`, [agentId]);
+    return res.rows[0];
+  }
+
+  /** Ordered by `agent_id` (bytewise). */
+  async list(filter: { cluster_id?: string; status?: AgentStatus } = {}): Promise<AgentRecord[]> {
+    const res = await this.sql.query<AgentRecord>(
+      `SELECT ${COLUMNS} FROM agents
+        WHERE ($1::text IS NULL OR cluster_id = $1) AND ($2::text IS NULL OR status = $2)
+        ORDER BY agent_id COLLATE "C"`,
+      [filter.cluster_id ?? null, filter.status ?? null],
+    );
+    return res.rows;
+  }
+
+  async markOfflineBefore(before: Date): Promise<AgentRecord[]> {
+    const res = await this.sql.query<AgentRecord>(
+      `UPDATE agents SET status = 'offline'
+        WHERE status = 'online' AND coalesce(last_heartbeat_at, registered_at) < $1::timestamptz
+        RETURNING ${COLUMNS}`,
+      [before.toISOString()],
+    );
+    return res.rows.sort((a, b) => (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : 0));
+  }
+
+  async delete(agentId: string): Promise<boolean> {
+    const res = await this.sql.query(`DELETE FROM agents WHERE agent_id = $1`, [agentId]);
+    return res.rowCount > 0;
+  }
+}
