@@ -41,7 +41,7 @@ function def(schema: z.ZodType): Def {
 }
 
 function metaOf(schema: z.ZodType): Record<string, unknown> {
-  return (schema.meta() as Record<string, unknown> | undefined) ?? {};
+  return (schema.meta()) ?? {};
 }
 
 function leafKind(schema: z.ZodType): { kind: ConfigKeyKind; options?: string[] } {
@@ -131,9 +131,13 @@ export function knownChildren(parentPath: string): string[] {
 /** Markdown reference of every key (docs/configuration.md embeds it). */
 export function configReferenceMarkdown(): string {
   const rows = CONFIG_KEYS.map((k) => {
-    const def = k.default === undefined ? '' : k.default === '' ? '`""`' : `\`${String(k.default)}\``;
+    const def = k.default === undefined ? '' : k.default === '' ? '`""`' : `\`${showValue(k.default)}\``;
     const kind = k.kind === 'enum' && k.options ? `one of ${k.options.map((o) => `\`${o}\``).join(', ')}` : k.kind;
     return `| \`${k.path}\` | ${def} | \`${k.env}\` | ${kind} | ${k.description.replace(/\|/g, '\\|')} |`;
   });
   return ['| key | default | environment variable | type | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+function showValue(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }

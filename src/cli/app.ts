@@ -1,0 +1,127 @@
+/**
+ * Composition root: builds the adapters a set of services needs from the frozen config, starts the
+ * services, serves HTTP, and tears everything down in reverse order.
+ */
+import type { AddressInfo } from 'node:net';
+import { NotImplementedError } from '../contracts/index.js';
+import { createBus, type Bus } from '../adapters/bus/index.js';
+import { createHttpServer, type HttpServer } from '../adapters/http/index.js';
+import { createStore, type Store } from '../adapters/store/index.js';
+import { Health, Metrics, createLogger, setupTracing, type Logger } from '../adapters/telemetry/index.js';
+import type { Config } from '../core/config/index.js';
+import { NOT_IMPLEMENTED, type RunningService, type ServiceName } from '../core/targets.js';
+import { registerApiRoutes } from '../api/api-routes.js';
+import { startManager } from '../manager/manager-service.js';
+import { busOptions, storeOptions } from './adapter-options.js';
+import { versionInfo } from './version.js';
+
+export interface AppOptions {
+  config: Config;
+  services: readonly ServiceName[];
+  logger?: Logger;
+}
+
+export interface App {
+  readonly url: string;
+  readonly services: readonly ServiceName[];
+  readonly bus: Bus | undefined;
+  readonly store: Store | undefined;
+  readonly http: HttpServer;
+  readonly logger: Logger;
+  /** Graceful shutdown. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the given services in this process.
+ * @throws NotImplementedError when none of them exists yet.
+ * @throws UnavailableError / BusError / StoreError when a dependency cannot be reached.
+ */
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const version = versionInfo().version;
+  const logger = options.logger ?? createLogger({ level: config.log_level, base: { version } });
+  const missing = options.services.filter((s) => NOT_IMPLEMENTED[s]);
+  const runnable = options.services.filter((s) => !NOT_IMPLEMENTED[s]);
+  if (runnable.length === 0) {
+    throw new NotImplementedError(missing.map((s) => `the '${s}' target is not implemented yet: ${NOT_IMPLEMENTED[s] ?? ''}`).join('; ') + '; nothing to run');
+  }
+
+  const metrics = new Metrics({ target: options.services.length === 5 ? 'all' : options.services.join(',') });
+  const health = new Health(metrics);
+  const tracing = setupTracing({ exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlp_endpoint, sampleRatio: config.tracing.sample_ratio, serviceVersion: version });
+  const cleanups: (() => Promise<void>)[] = [() => tracing.shutdown()];
+  const started: RunningService[] = [];
+  let bus: Bus | undefined;
+  let store: Store | undefined;
+
+  const stopAll = async () => {
+    for (const s of [...started].reverse()) await s.stop().catch((err: unknown) => logger.error({ err, service: s.name }, 'service did not stop cleanly'));
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'cleanup failed'));
+  };
+
+  try {
+    for (const s of missing) {
+      health.setComponent(s, 'not_implemented');
+      logger.warn({ target: s, reason: NOT_IMPLEMENTED[s] }, 'target not implemented yet; skipped');
+    }
+
+    const needsStore = runnable.includes('manager') || runnable.includes('api');
+    if (needsStore) {
+      store = await createStore(storeOptions(config.database, logger));
+      const s = store;
+      cleanups.push(() => s.close());
+      health.addCheck('database', () => s.ping());
+      if (!config.database.url && runnable.includes('api') && !runnable.includes('manager')) {
+        logger.warn('the api target with the embedded database sees only this process; set database.url to share PostgreSQL with the managers');
+      }
+      if (config.database.auto_migrate && runnable.includes('manager')) {
+        const applied = await s.migrations.up();
+        if (applied.length) logger.info({ versions: applied }, 'migrations applied');
+      }
+      logger.info({ store: s.kind }, 'store ready');
+    }
+
+    if (runnable.includes('manager')) {
+      bus = await createBus(busOptions(config.bus), { logger, metrics });
+      const b = bus;
+      cleanups.push(() => b.close());
+      health.addCheck('bus', () => b.ping());
+      logger.info({ bus: b.kind }, 'bus ready');
+    }
+
+    const http = createHttpServer({ logger, metrics, health, requestTimeoutMs: config.server.request_timeout, bodyLimit: config.server.body_limit });
+    cleanups.push(() => http.close());
+
+    if (runnable.includes('manager') && bus && store) {
+      started.push(await startManager({ config, bus, store, logger, metrics, health }));
+    }
+    if (runnable.includes('api') && store) {
+      registerApiRoutes(http, { store, health });
+      health.setComponent('api', 'running');
+    }
+
+    await http.listen({ host: config.server.host, port: config.server.port });
+    const address = http.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    logger.info({ url, services: runnable, notImplemented: missing }, 'aetherius started');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      services: runnable,
+      bus,
+      store,
+      http,
+      logger,
+      stop() {
+        stopping ??= stopAll().then(() => logger.info('aetherius stopped'));
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

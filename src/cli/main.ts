@@ -1,0 +1,100 @@
+/**
+ * The `aetherius` command. One file per subcommand; this one only parses arguments and dispatches.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TARGETS } from '../core/targets.js';
+import { runConfigCheck, runConfigDocs, runConfigPrint } from './config-command.js';
+import { runMigrate } from './migrate.js';
+import { runStart } from './start.js';
+import { runVersion, versionInfo } from './version.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('aetherius')
+    .description('AIOps for Kubernetes: watch clusters, rank root causes with evidence, fix safely and verify')
+    .version(versionInfo().version, '-v, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('start')
+    .description('run services: all in one process, or one target for scale-out')
+    .addOption(new Option('-t, --target <target>', `what to run: ${TARGETS.join('|')} (or a comma-separated list)`).default('all'))
+    .option('-c, --config <file>', 'YAML config file (else AETHERIUS_CONFIG, else embedded defaults)')
+    .action(async (opts: { target: string; config?: string }) => {
+      exitCode = await runStart(opts);
+    });
+
+  const migrate = program.command('migrate').description('apply, revert or list database migrations');
+  migrate
+    .command('up')
+    .description('apply pending migrations')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--to <version>', 'stop at this version', positiveInt)
+    .action(async (opts: { config?: string; to?: number }) => {
+      exitCode = await runMigrate('up', opts);
+    });
+  migrate
+    .command('down')
+    .description('revert the newest applied migrations')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--steps <n>', 'how many to revert', positiveInt, 1)
+    .action(async (opts: { config?: string; steps?: number }) => {
+      exitCode = await runMigrate('down', opts);
+    });
+  migrate
+    .command('status')
+    .description('list migrations and whether each is applied')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      exitCode = await runMigrate('status', opts);
+    });
+
+  program
+    .command('version')
+    .description('print the version')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      exitCode = runVersion(opts);
+    });
+
+  const config = program.command('config').description('check, print or document configuration');
+  config
+    .command('check <file>')
+    .description('validate a config file (with the current AETHERIUS_* environment) and print every problem')
+    .action(async (file: string) => {
+      exitCode = await runConfigCheck(file);
+    });
+  config
+    .command('print')
+    .description('print the effective configuration as JSON, secrets redacted')
+    .option('-c, --config <file>', 'YAML config file')
+    .action(async (opts: { config?: string }) => {
+      exitCode = await runConfigPrint(opts.config);
+    });
+  config
+    .command('docs')
+    .description('print the Markdown reference of every key')
+    .action(() => {
+      exitCode = runConfigDocs();
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,61 @@
+import { AetheriusError, ConfigError, NotImplementedError } from '../contracts/index.js';
+import { expandTargets } from '../core/targets.js';
+import { startApp } from './app.js';
+import { loadConfig } from './load-config.js';
+import { printConfigError } from './print-error.js';
+
+export const EXIT_NOT_IMPLEMENTED = 3;
+
+/**
+ * `aetherius start --target T`: runs until SIGINT/SIGTERM, then shuts down gracefully.
+ * Exit codes: 0 after a clean shutdown, 1 on a start failure, 2 on bad usage or config, 3 when the
+ * target is not implemented yet.
+ */
+export async function runStart(options: { target: string; config?: string }): Promise<number> {
+  let services;
+  try {
+    services = expandTargets(options.target);
+  } catch (err) {
+    process.stderr.write(`aetherius start: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = await loadConfig(options.config);
+  } catch (err) {
+    if (err instanceof ConfigError) return printConfigError(err);
+    throw err;
+  }
+
+  let app;
+  try {
+    app = await startApp({ config: loaded.config, services });
+  } catch (err) {
+    if (err instanceof NotImplementedError) {
+      process.stderr.write(`aetherius start: ${err.message}\n`);
+      return EXIT_NOT_IMPLEMENTED;
+    }
+    const detail = err instanceof AetheriusError ? `${err.code}: ${err.message}` : String(err);
+    process.stderr.write(`aetherius start: failed: ${detail}\n`);
+    return 1;
+  }
+  for (const w of loaded.warnings) app.logger.warn({ warning: w }, 'configuration warning');
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      app.logger.info({ signal }, 'shutting down');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  const timer = setTimeout(() => {
+    app.logger.error('shutdown took longer than 30s; exiting');
+    process.exit(1);
+  }, 30_000);
+  timer.unref();
+  await app.stop();
+  return 0;
+}
