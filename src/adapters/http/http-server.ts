@@ -2,7 +2,7 @@
  * The HTTP server every target shares: `/health/live`, `/health/ready`, `/metrics`, and whatever routes
  * the services in this process register (the REST API under `/api/v1`). Errors go through one handler.
  */
-import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { NotFoundError } from '../../contracts/index.js';
@@ -30,7 +30,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const loggerInstance: FastifyBaseLogger = options.logger.child({ component: 'http' });
   const app: HttpServer = fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     connectionTimeout: options.requestTimeoutMs ?? 30_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,

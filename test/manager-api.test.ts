@@ -1,0 +1,194 @@
+/**
+ * The manager and the REST API in one process (the `all` composition) on the in-process bus and a real
+ * PostgreSQL database: what an agent sends is stored, what a client asks is answered, and bad input of
+ * either kind gets a clear error without losing what was accepted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTERNAL_SUBJECTS, agentSubject } from '../src/contracts/index.js';
+import { silentLogger } from '../src/adapters/telemetry/index.js';
+import { resolveConfig } from '../src/core/config/index.js';
+import { startApp, type App } from '../src/cli/app.js';
+import { eventually } from './support/cli.js';
+import { createTestDatabase, uniqueName, type TestDatabase } from './support/services.js';
+
+const CLUSTER = 'api-test';
+const now = () => new Date().toISOString();
+
+function event(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    schema_version: 1,
+    id,
+    cluster_id: CLUSTER,
+    timestamp: now(),
+    type: 'k8s_event',
+    source: 'kubernetes',
+    severity: 'critical',
+    reason: 'OOMKilled',
+    message: 'Container app was OOM killed',
+    namespace: 'shop',
+    labels: { kind: 'Pod', name: 'checkout-1', node: 'node-1' },
+    raw_data: { count: 1, first_timestamp: now(), last_timestamp: now() },
+    ...overrides,
+  };
+}
+
+describe('manager and REST API', () => {
+  let db: TestDatabase;
+  let app: App;
+  let api: (path: string, init?: RequestInit) => Promise<Response>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('aet_api');
+    const { config } = resolveConfig({
+      env: { AETHERIUS_DATABASE_URL: db.url, AETHERIUS_SERVER_PORT: '0', AETHERIUS_MANAGER_INGEST_FLUSH_INTERVAL: '20ms', AETHERIUS_LOG_LEVEL: 'silent' },
+    });
+    app = await startApp({ config, services: ['manager', 'api'], logger: silentLogger() });
+    api = (path, init) => fetch(`${app.url}${path}`, init);
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await db?.drop();
+  });
+
+  const bus = () => {
+    if (!app.bus) throw new Error('no bus');
+    return app.bus;
+  };
+
+  it('registers an agent, replies, and tracks its heartbeats', async () => {
+    const reply = await bus().request(
+      agentSubject(CLUSTER, 'register'),
+      { schema_version: 1, agent_id: 'agent-a', cluster_id: CLUSTER, timestamp: now(), version: '0.1.0', capabilities: ['events', 'metrics'] },
+      { timeoutMs: 5000 },
+    );
+    expect(reply.json()).toMatchObject({ accepted: true, agent_id: 'agent-a' });
+    await bus().publish(agentSubject(CLUSTER, 'heartbeat'), { schema_version: 1, agent_id: 'agent-a', cluster_id: CLUSTER, timestamp: now(), status: 'healthy', stats: { events_sent: 7 } });
+    const agent = await eventually(async () => {
+      const a = (await (await api('/api/v1/agents/agent-a')).json()) as { last_heartbeat_at: string | null; status: string; capabilities: string[] };
+      return a.last_heartbeat_at ? a : undefined;
+    }, 5000, 'heartbeat recorded');
+    expect(agent).toMatchObject({ status: 'online', capabilities: ['events', 'metrics'] });
+    const list = (await (await api(`/api/v1/agents?cluster_id=${CLUSTER}`)).json()) as { items: unknown[] };
+    expect(list.items).toHaveLength(1);
+    const clusters = (await (await api('/api/v1/clusters')).json()) as { items: { id: string }[] };
+    expect(clusters.items.map((c) => c.id)).toContain(CLUSTER);
+  });
+
+  it('counts a heartbeat from an unregistered agent instead of storing it', async () => {
+    await bus().publish(agentSubject(CLUSTER, 'heartbeat'), { schema_version: 1, agent_id: 'ghost', cluster_id: CLUSTER, timestamp: now(), status: 'healthy' });
+    await eventually(async () => {
+      const text = await (await api('/metrics')).text();
+      return text.includes('reason="unknown_agent"') ? true : undefined;
+    }, 5000, 'unknown agent counted');
+    expect((await api('/api/v1/agents/ghost')).status).toBe(404);
+  });
+
+  it('deregisters an agent', async () => {
+    await bus().request(agentSubject(CLUSTER, 'register'), { schema_version: 1, agent_id: 'agent-b', cluster_id: CLUSTER, timestamp: now(), version: '0.1.0' }, { timeoutMs: 5000 });
+    expect((await api('/api/v1/agents/agent-b', { method: 'DELETE' })).status).toBe(204);
+    expect((await api('/api/v1/agents/agent-b', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('stores events, pages through them, and drops redelivered duplicates', async () => {
+    const ids = Array.from({ length: 30 }, () => uniqueName('evt'));
+    for (const id of ids) await bus().publish(agentSubject(CLUSTER, 'event'), event(id));
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(ids[0] ?? ''));
+    const seen = new Set<string>();
+    await eventually(async () => {
+      seen.clear();
+      let cursor: string | undefined;
+      do {
+        const page = (await (await api(`/api/v1/events?cluster_id=${CLUSTER}&reason=OOMKilled&limit=7${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+          items: { id: string }[];
+          next_cursor?: string;
+        };
+        for (const e of page.items) seen.add(e.id);
+        cursor = page.next_cursor;
+      } while (cursor);
+      return seen.size >= ids.length ? true : undefined;
+    }, 10_000, 'all events listed');
+    expect([...seen].sort()).toEqual([...ids].sort());
+  });
+
+  it('rejects an event published for another cluster and keeps consuming', async () => {
+    const foreign = uniqueName('evt');
+    const good = uniqueName('evt');
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(foreign, { cluster_id: 'other-cluster' }));
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(good));
+    await eventually(async () => ((await api(`/api/v1/events/${good}`)).status === 200 ? true : undefined), 5000, 'good event stored');
+    expect((await api(`/api/v1/events/${foreign}`)).status).toBe(404);
+  });
+
+  it('stores a command result and republishes it on internal.command.result', async () => {
+    const received: unknown[] = [];
+    const sub = bus().subscribe(INTERNAL_SUBJECTS.commandResult, (msg) => {
+      received.push(msg.json());
+    });
+    try {
+      await bus().publish(agentSubject(CLUSTER, 'result'), {
+        schema_version: 1,
+        command_id: 'cmd-1',
+        cluster_id: CLUSTER,
+        status: 'success',
+        exit_code: 0,
+        output: 'ok',
+        execution_time: '2.5s',
+        timestamp: now(),
+      });
+      const msg = await eventually(async () => Promise.resolve(received[0]), 5000, 'result republished');
+      expect(msg).toMatchObject({ command_id: 'cmd-1', status: 'success', schema_version: 1 });
+      expect(await app.store?.commands.getResult('cmd-1')).toMatchObject({ output: 'ok', execution_time: '2.5s' });
+    } finally {
+      await sub.unsubscribe();
+    }
+  });
+
+  describe('bad requests get one error shape naming the problem', () => {
+    it('a cluster with an invalid id, and a duplicate', async () => {
+      const bad = await api('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'has.dots', name: 'x' }) });
+      expect(bad.status).toBe(400);
+      const body = (await bad.json()) as { error: { code: string; issues: { path: string }[] } };
+      expect(body.error.code).toBe('AETHERIUS_E_INPUT');
+      expect(body.error.issues.map((i) => i.path)).toEqual(['id']);
+
+      const good = { id: 'prod-eu', name: 'Production EU', environment: 'production', labels: { team: 'sre' } };
+      const created = await api('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(good) });
+      expect(created.status).toBe(201);
+      const again = await api('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(good) });
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { code: string } }).error.code).toBe('AETHERIUS_E_CONFLICT');
+      expect(((await (await api('/api/v1/clusters/prod-eu')).json()) as { labels: Record<string, string> }).labels).toEqual({ team: 'sre' });
+    });
+
+    it('malformed JSON, unknown fields, out-of-range limits, bad cursors, unknown routes', async () => {
+      const malformed = await api('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": ' });
+      expect(malformed.status).toBe(400);
+      expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('AETHERIUS_E_INPUT');
+
+      const unknownField = await api('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'c1', name: 'n', colour: 'red' }) });
+      expect(unknownField.status).toBe(400);
+
+      const limit = await api('/api/v1/events?limit=5000');
+      expect(limit.status).toBe(400);
+      expect(((await limit.json()) as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe('limit');
+
+      const cursor = await api('/api/v1/events?cursor=not-a-cursor');
+      expect(cursor.status).toBe(400);
+      expect(((await cursor.json()) as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe('cursor');
+
+      const severity = await api('/api/v1/events?severity=apocalyptic');
+      expect(severity.status).toBe(400);
+
+      const route = await api('/api/v1/nothing-here');
+      expect(route.status).toBe(404);
+      expect(((await route.json()) as { error: { code: string } }).error.code).toBe('AETHERIUS_E_NOT_FOUND');
+
+      const huge = await api('/api/v1/clusters', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'c2', name: 'x'.repeat(2_000_000) }) });
+      expect(huge.status).toBe(413);
+
+      // The server is still fine after all that.
+      expect((await api('/health/ready')).status).toBe(200);
+    });
+  });
+});
