@@ -120,6 +120,19 @@ describe('manager and REST API', () => {
     expect((await api(`/api/v1/events/${foreign}`)).status).toBe(404);
   });
 
+  it('drops only the event the database refuses, not the rest of its batch', async () => {
+    // Year 0 passes the RFC 3339 check but PostgreSQL has no year 0: the batch fails, is split, and
+    // only the culprit is dropped (counted as store_rejected).
+    const refused = uniqueName('evt');
+    const good = Array.from({ length: 5 }, () => uniqueName('evt'));
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(good[0] ?? ''));
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(refused, { timestamp: '0000-01-01T00:00:00Z' }));
+    for (const id of good.slice(1)) await bus().publish(agentSubject(CLUSTER, 'event'), event(id));
+    for (const id of good) await eventually(async () => ((await api(`/api/v1/events/${id}`)).status === 200 ? true : undefined), 5000, `event ${id} stored`);
+    await eventually(async () => ((await (await api('/metrics')).text()).includes('reason="store_rejected"') ? true : undefined), 5000, 'refusal counted');
+    expect((await api(`/api/v1/events/${refused}`)).status).toBe(404);
+  });
+
   it('stores a command result and republishes it on internal.command.result', async () => {
     const received: unknown[] = [];
     const sub = bus().subscribe(INTERNAL_SUBJECTS.commandResult, (msg) => {

@@ -286,6 +286,17 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         expect((await store.events.get(e0.id))?.message).toBe('original 0');
       }, 15_000);
 
+      it('stores text PostgreSQL cannot hold (U+0000) as U+FFFD instead of failing the batch', async () => {
+        const clusterId = uid('c');
+        const odd = event(clusterId, { message: 'panic: \u0000 in output', labels: { kind: 'Pod', name: 'cart-7d9f', note: 'a\u0000b' } });
+        const literal = event(clusterId, { message: 'the text \\u0000 stays as written' });
+        const plain = event(clusterId);
+        expect(await store.events.insertMany([odd, literal, plain])).toEqual({ inserted: 3, duplicates: 0 });
+        expect((await store.events.get(odd.id))?.message).toBe('panic: \ufffd in output');
+        expect((await store.events.get(odd.id))?.labels['note']).toBe('a\ufffdb');
+        expect((await store.events.get(literal.id))?.message).toBe('the text \\u0000 stays as written');
+      }, 15_000);
+
       it('round-trip: what goes in comes back equal, plus received_at; timestamps in canonical UTC', async () => {
         const clusterId = uid('c');
         const full = event(clusterId, {

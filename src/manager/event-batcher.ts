@@ -3,7 +3,7 @@
  * in one statement. A message is acked only after its batch is stored, so a crash or a database error
  * loses nothing: unacked messages are redelivered and duplicates are dropped by event id.
  */
-import type { AgentEvent } from '../contracts/index.js';
+import { InputError, type AgentEvent } from '../contracts/index.js';
 import type { DurableMessage } from '../adapters/bus/index.js';
 import type { EventRepository } from '../adapters/store/index.js';
 import type { Logger, Metrics } from '../adapters/telemetry/index.js';
@@ -61,17 +61,44 @@ export class EventBatcher {
   async #write(batch: Pending[]): Promise<void> {
     const span = tracer().startSpan('manager.events.insert_batch', { attributes: { 'aetherius.batch.size': batch.length } });
     try {
-      const { inserted, duplicates } = await this.#events.insertMany(batch.map((p) => p.event));
-      for (const p of batch) p.msg.ack();
-      this.#metrics.storedEvents.inc({ result: 'inserted' }, inserted);
-      if (duplicates) this.#metrics.storedEvents.inc({ result: 'duplicate' }, duplicates);
-      this.#logger.debug({ inserted, duplicates }, 'event batch stored');
+      await this.#insert(batch);
     } catch (err) {
-      for (const p of batch) p.msg.nak(Math.min(30_000, 500 * p.msg.deliveryCount));
-      this.#logger.error({ err, size: batch.length }, 'event batch not stored; messages will be redelivered');
       span.recordException(err as Error);
+      if (err instanceof InputError) {
+        // The database refused a value the schema let through: find the culprits one by one so that
+        // one bad event cannot hold the rest of its batch hostage.
+        await this.#isolate(batch);
+      } else {
+        for (const p of batch) p.msg.nak(Math.min(30_000, 500 * p.msg.deliveryCount));
+        this.#logger.error({ err, size: batch.length }, 'event batch not stored; messages will be redelivered');
+      }
     } finally {
       span.end();
+    }
+  }
+
+  async #insert(batch: Pending[]): Promise<void> {
+    const { inserted, duplicates } = await this.#events.insertMany(batch.map((p) => p.event));
+    for (const p of batch) p.msg.ack();
+    this.#metrics.storedEvents.inc({ result: 'inserted' }, inserted);
+    if (duplicates) this.#metrics.storedEvents.inc({ result: 'duplicate' }, duplicates);
+    this.#logger.debug({ inserted, duplicates }, 'event batch stored');
+  }
+
+  async #isolate(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        await this.#insert([p]);
+      } catch (err) {
+        if (err instanceof InputError) {
+          p.msg.term(err.message);
+          this.#metrics.rejectedMessages.inc({ subject: 'aetherius.agent.*.event', reason: 'store_rejected' });
+          this.#logger.warn({ err, eventId: p.event.id, clusterId: p.event.cluster_id }, 'event refused by the database; dropped');
+        } else {
+          p.msg.nak(Math.min(30_000, 500 * p.msg.deliveryCount));
+          this.#logger.error({ err, eventId: p.event.id }, 'event not stored; it will be redelivered');
+        }
+      }
     }
   }
 }

@@ -41,6 +41,15 @@ SELECT DISTINCT ON (e.doc->>'id')
  ORDER BY e.doc->>'id', e.ord
     ON CONFLICT (id) DO NOTHING`;
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, which container output sometimes carries; it is stored
+ * as U+FFFD instead of failing the whole batch. Only real `\u0000` escapes are replaced, not an escaped
+ * backslash followed by the text `u0000`.
+ */
+function withoutNulChars(json: string): string {
+  return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : json;
+}
+
 function timestampParam(value: string | undefined, field: 'since' | 'until'): string | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
@@ -67,7 +76,7 @@ export class SqlEventRepository implements EventRepository {
   async insertMany(events: readonly AgentEvent[]): Promise<{ inserted: number; duplicates: number }> {
     if (events.length === 0) return { inserted: 0, duplicates: 0 };
     const docs = events.map(({ schema_version: _v, ...rest }) => rest);
-    const res = await this.sql.query(INSERT_MANY, [JSON.stringify(docs)]);
+    const res = await this.sql.query(INSERT_MANY, [withoutNulChars(JSON.stringify(docs))]);
     return { inserted: res.rowCount, duplicates: events.length - res.rowCount };
   }
 
