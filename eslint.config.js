@@ -1,32 +1,10 @@
 // Lint: type-aware TypeScript rules plus the dependency direction of ../shared/STYLE.md:
 //   contracts <- core <- adapters <- services (agent, manager, orchestrator, reasoning, api, sim) <- cli
-// Services never import each other; they talk through contracts over the bus or the REST API.
+// enforced by the local rule in eslint/layers-plugin.js; import cycles are checked by
+// test/import-cycles.test.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
-
-const SERVICES = ['agent', 'manager', 'orchestrator', 'reasoning', 'api', 'sim', 'web'];
-const LAYERS = ['contracts', 'core', 'adapters', ...SERVICES, 'cli'];
-
-/** Every layer may import only what sits below it. */
-function zonesFor(layer) {
-  const dir = `./src/${layer}`;
-  const forbid = (from, why) => ({ target: dir, from: `./src/${from}`, message: why });
-  switch (layer) {
-    case 'contracts':
-      return LAYERS.filter((l) => l !== 'contracts').map((l) => forbid(l, 'contracts are the bottom layer: no imports from other layers'));
-    case 'core':
-      return LAYERS.filter((l) => !['contracts', 'core'].includes(l)).map((l) => forbid(l, 'core may import only contracts (pure logic, no I/O)'));
-    case 'adapters':
-      return [...SERVICES, 'cli'].map((l) => forbid(l, 'adapters may import only contracts and core'));
-    case 'cli':
-      return [];
-    default:
-      return [...SERVICES.filter((s) => s !== layer), 'cli'].map((l) =>
-        forbid(l, `services never import each other or the cli: talk through contracts over the bus or the REST API`),
-      );
-  }
-}
+import { layersPlugin } from './eslint/layers-plugin.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.aetherius/**'] },
@@ -34,20 +12,18 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'eslint/*.js'] }, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver': { typescript: true, node: true } },
+    plugins: { aetherius: layersPlugin },
     rules: {
+      'aetherius/layers': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/only-throw-error': 'error',
-      'import-x/no-cycle': ['error', { maxDepth: 10 }],
-      'import-x/no-default-export': 'error',
-      'import-x/no-restricted-paths': ['error', { zones: LAYERS.flatMap(zonesFor) }],
       'no-restricted-syntax': [
         'error',
+        { selector: 'ExportDefaultDeclaration', message: 'no default exports: name what you export' },
         { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: 'no .only in committed tests' },
       ],
     },
@@ -62,7 +38,7 @@ export default tseslint.config(
   },
   {
     files: ['eslint.config.js', 'vitest.config.ts'],
-    rules: { 'import-x/no-default-export': 'off' },
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['**/*.js'],

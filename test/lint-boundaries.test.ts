@@ -11,10 +11,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // A computed specifier: the config is plain JS without type declarations.
 const configPath = '../eslint.config.js';
 const { default: config } = (await import(configPath)) as { default: Linter.Config[] };
-const main = config.find((c) => c.rules?.['import-x/no-restricted-paths']);
+const main = config.find((c) => c.rules?.['aetherius/layers']);
 
 async function violations(file: string, importPath: string): Promise<string[]> {
-  if (!main?.rules) throw new Error('eslint.config.js has no import-x/no-restricted-paths rule');
+  if (!main?.rules) throw new Error('eslint.config.js has no aetherius/layers rule');
   const eslint = new ESLint({
     cwd: root,
     overrideConfigFile: true,
@@ -23,8 +23,7 @@ async function violations(file: string, importPath: string): Promise<string[]> {
         files: ['**/*.ts'],
         languageOptions: { parser: tseslint.parser },
         plugins: main.plugins,
-        settings: main.settings,
-        rules: { 'import-x/no-restricted-paths': main.rules['import-x/no-restricted-paths'] },
+        rules: { 'aetherius/layers': main.rules['aetherius/layers'] },
       },
     ],
   });
@@ -38,6 +37,8 @@ describe('dependency direction lint', () => {
     ['src/core/fixture.ts', '../adapters/telemetry/metrics.js', 'core may import only contracts'],
     ['src/adapters/fixture.ts', '../manager/manager-service.js', 'adapters may import only contracts and core'],
     ['src/api/fixture.ts', '../manager/manager-service.js', 'services never import each other'],
+    ['src/api/deep/fixture.ts', '../../manager/manager-service.js', 'src/api may not import src/manager'],
+    ['src/core/fixture.ts', '../adapters/index.js', 'core may import only contracts'],
     ['src/manager/fixture.ts', '../cli/app.js', 'services never import each other or the cli'],
   ])('%s may not import %s', async (file, importPath, why) => {
     const messages = await violations(file, importPath);
