@@ -153,6 +153,29 @@ export class UsageStore {
   }
 }
 
+/**
+ * What a fault does to a node's kubelet, read by the node controllers: a kubelet that stops posting
+ * status makes the node NotReady after the grace period; pressure flips the node's conditions.
+ */
+export interface NodeFaults {
+  kubeletStopped: boolean;
+  diskPressure: boolean;
+  memoryPressure: boolean;
+  pidPressure: boolean;
+}
+
+export class NodeFaultRegistry {
+  readonly #nodes = new Map<string, NodeFaults>();
+
+  get(node: string): NodeFaults {
+    return this.#nodes.get(node) ?? { kubeletStopped: false, diskPressure: false, memoryPressure: false, pidPressure: false };
+  }
+
+  set(node: string, patch: Partial<NodeFaults>): void {
+    this.#nodes.set(node, { ...this.get(node), ...patch });
+  }
+}
+
 export interface SimContext {
   clusterId: string;
   store: ObjectStore;
@@ -162,6 +185,7 @@ export interface SimContext {
   images: ImageRegistry;
   logs: LogStore;
   usage: UsageStore;
+  nodeFaults: NodeFaultRegistry;
   /** Seeded, so a scenario plays the same way every time. */
   random: () => number;
   logger: Logger;
