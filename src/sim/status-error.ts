@@ -14,6 +14,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'TooManyRequests'
+  | 'RequestEntityTooLarge'
   | 'InternalError'
   | 'Forbidden';
 
