@@ -5,8 +5,31 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { TARGETS } from '../core/targets.js';
 import { runConfigCheck, runConfigDocs, runConfigPrint } from './config-command.js';
 import { runMigrate } from './migrate.js';
+import { runScenarioList, runScenarioValidate } from './scenario.js';
 import { runStart } from './start.js';
 import { runVersion, versionInfo } from './version.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -85,6 +108,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('print the Markdown reference of every key')
     .action(() => {
       exitCode = runConfigDocs();
+    });
+
+  program
+    .command('sim')
+    .description('serve simulated Kubernetes clusters playing fault scenarios; writes a kubeconfig')
+    .option('-s, --scenario <name|file>', 'a built-in scenario name or a scenario file (repeat for several clusters)', collect, [])
+    .option('--clusters <n>', 'run N clusters of one scenario', positiveInt)
+    .option('-p, --port <port>', 'port of the first cluster, the next ones count up (default: free ports)', port)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--speed <n>', "simulated seconds per wall second (default: the scenario's speed, else 1)", positiveNumber)
+    .option('--seed <n>', "seed of the simulation's random choices (default: the scenario's)", integer)
+    .option('--kubeconfig-out <file>', 'where to write the kubeconfig', '.aetherius/kubeconfig')
+    .action(async (opts: { scenario: string[]; clusters?: number; port?: number; host: string; speed?: number; seed?: number; kubeconfigOut: string }) => {
+      // Loaded on use: the simulator and its controllers are not needed by any other command.
+      const { runSim } = await import('./sim.js');
+      exitCode = await runSim(opts);
+    });
+
+  const scenario = program.command('scenario').description('list and validate fault scenarios');
+  scenario
+    .command('list')
+    .description('list the built-in scenarios with their expected root cause (or healthy)')
+    .option('--dir <dir>', 'scenario directory (default: the built-in library)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string; json?: boolean }) => {
+      exitCode = await runScenarioList(opts);
+    });
+  scenario
+    .command('validate <file...>')
+    .description('validate scenario files (or built-in names); prints every problem with its YAML path, line and hint')
+    .action(async (files: string[]) => {
+      exitCode = await runScenarioValidate(files);
     });
 
   try {
