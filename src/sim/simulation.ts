@@ -3,16 +3,15 @@
  * and the faults on the clock. `run()` plays the whole scenario as fast as the CPU allows (tests,
  * benchmarks); `start(speed)` plays it in real time for `aetherius sim`.
  */
+import { createSimContext } from './create-sim-context.js';
 import { silentLogger, type Logger } from '../adapters/telemetry/index.js';
-import { SimClock } from './clock.js';
+import { type SimClock } from './clock.js';
 import { createNodeControllers } from './controllers/node/index.js';
 import { createWorkloadControllers } from './controllers/workloads/index.js';
-import { EventRecorder } from './event-recorder.js';
 import { FaultInjector, type TimelineEntry } from './scenario/faults.js';
 import { loadScenario } from './scenario/loader.js';
 import { durationMs, type Scenario } from './scenario/schema.js';
-import { BehaviorRegistry, ImageRegistry, LogStore, NodeFaultRegistry, UsageStore, seededRandom, type Controller, type SimContext } from './sim-context.js';
-import { ObjectStore } from './store/object-store.js';
+import { type Controller, type SimContext } from './sim-context.js';
 
 export const DEFAULT_CLUSTER_ID = 'sim';
 export const DEFAULT_SEED = 1;
@@ -54,27 +53,17 @@ export class Simulation {
     this.scenario = scenario;
     const logger = options.logger ?? silentLogger();
     const clusterId = options.clusterId ?? scenario.spec.clusterId ?? DEFAULT_CLUSTER_ID;
-    this.#clock = new SimClock({
+    this.ctx = createSimContext({
+      clusterId,
       ...(options.startTime !== undefined ? { start: options.startTime } : {}),
+      seed: options.seed ?? scenario.spec.seed ?? DEFAULT_SEED,
+      logger: logger.child({ clusterId, scenario: scenario.metadata.name }),
       onError: (err) => {
         this.errors.push(err);
         logger.error({ clusterId, err }, 'simulation timer failed');
       },
     });
-    const store = new ObjectStore({ clock: this.#clock });
-    this.ctx = {
-      clusterId,
-      store,
-      clock: this.#clock,
-      events: new EventRecorder(store, this.#clock),
-      behaviors: new BehaviorRegistry(),
-      images: new ImageRegistry(),
-      logs: new LogStore(),
-      usage: new UsageStore(),
-      nodeFaults: new NodeFaultRegistry(),
-      random: seededRandom(options.seed ?? scenario.spec.seed ?? DEFAULT_SEED),
-      logger: logger.child({ clusterId, scenario: scenario.metadata.name }),
-    };
+    this.#clock = this.ctx.clock;
     this.#startMs = this.#clock.now();
     this.#durationMs = durationMs(scenario.spec.duration);
     this.#controllers = (options.controllers ?? builtInControllers)(this.ctx);

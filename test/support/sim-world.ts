@@ -4,36 +4,19 @@
  * several states incl. one in CrashLoopBackOff with logs of its last two instances, a DaemonSet pod,
  * a Service, events, usage), plus the API server and a kubeconfig in a temp dir.
  */
+import { createSimContext as createContext } from '../../src/sim/create-sim-context.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/adapters/telemetry/index.js';
 import { startSimApiServer, writeKubeconfig, type SimApiServer } from '../../src/sim/api/index.js';
-import { SimClock } from '../../src/sim/clock.js';
-import { EventRecorder } from '../../src/sim/event-recorder.js';
 import type { KubeObject } from '../../src/sim/kube-types.js';
 import { res } from '../../src/sim/resources.js';
-import { BehaviorRegistry, ImageRegistry, LogStore, NodeFaultRegistry, UsageStore, seededRandom, type SimContext } from '../../src/sim/sim-context.js';
-import { ObjectStore } from '../../src/sim/store/object-store.js';
+import { type SimContext } from '../../src/sim/sim-context.js';
 
 export const START = Date.parse('2024-05-01T10:00:00Z');
 
 export function createSimContext(clusterId = 'sim-test'): SimContext {
-  const clock = new SimClock({ start: START });
-  const store = new ObjectStore({ clock });
-  return {
-    clusterId,
-    store,
-    clock,
-    events: new EventRecorder(store, clock),
-    behaviors: new BehaviorRegistry(),
-    images: new ImageRegistry(),
-    logs: new LogStore(),
-    usage: new UsageStore(),
-    nodeFaults: new NodeFaultRegistry(),
-    random: seededRandom(1),
-    logger: silentLogger(),
-  };
+  return createContext({ clusterId, start: START });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -6,6 +6,7 @@ import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml
 import { ConfigError, type ValidationIssue } from '../../contracts/index.js';
 import { configSchema, type Config } from './schema.js';
 import { CONFIG_KEYS, ENV_PREFIX, knownChildren, type ConfigKey } from './describe.js';
+import { didYouMean } from '../text.js';
 
 export interface ResolveConfigInput {
   /** YAML text of the config file, if any. */
@@ -168,30 +169,8 @@ function getIn(target: unknown, segments: readonly string[]): unknown {
 }
 
 function suggest(word: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? ` (did you mean '${best}'?)` : '';
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] ?? 0;
+  const best = didYouMean(word, candidates);
+  return best === undefined ? '' : ` (did you mean '${best}'?)`;
 }
 
 function deepFreeze<T>(value: T): T {

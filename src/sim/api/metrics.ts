@@ -7,7 +7,7 @@ import { res } from '../resources.js';
 import type { SimContext } from '../sim-context.js';
 import { StatusError } from '../status-error.js';
 import { matchesLabels, type LabelSelector } from '../store/selectors.js';
-import { formatCpu, formatMemory } from './quantity.js';
+import { formatBytes, formatMillicores } from '../units.js';
 
 const API_VERSION = 'metrics.k8s.io/v1beta1';
 const WINDOW = '30s';
@@ -22,7 +22,7 @@ function podMetrics(ctx: SimContext, pod: KubeObject): KubeObject | undefined {
     metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', creationTimestamp: now, labels: pod.metadata.labels ?? {}, uid: '', resourceVersion: '' },
     timestamp: now,
     window: WINDOW,
-    containers: [...usage.containers].map(([name, u]) => ({ name, usage: { cpu: formatCpu(u.cpuMillicores), memory: formatMemory(u.memoryBytes) } })),
+    containers: [...usage.containers].map(([name, u]) => ({ name, usage: { cpu: formatMillicores(u.cpuMillicores), memory: formatBytes(u.memoryBytes) } })),
   };
 }
 
@@ -57,7 +57,7 @@ function nodeMetrics(ctx: SimContext, node: KubeObject): KubeObject {
     metadata: { name: node.metadata.name, creationTimestamp: now, labels: node.metadata.labels ?? {}, uid: '', resourceVersion: '' },
     timestamp: now,
     window: WINDOW,
-    usage: { cpu: formatCpu(cpu), memory: formatMemory(memory) },
+    usage: { cpu: formatMillicores(cpu), memory: formatBytes(memory) },
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube-types.js';
-import { formatCpu, formatMemory, parseQuantity } from './quantity.js';
+import { formatBytes, formatMillicores, parseQuantity } from '../units.js';
 import { humanDuration, podStatusReason } from './tables.js';
 import { rfc3339Nano } from './logs.js';
 
@@ -49,7 +49,7 @@ describe('formatting', () => {
     expect(parseQuantity('1e3')).toBe(1000);
     expect(parseQuantity('2G')).toBe(2e9);
     expect(parseQuantity('lots')).toBeUndefined();
-    expect([formatCpu(25.4), formatMemory(64 * 2 ** 20), formatMemory(1536 * 1024), formatMemory(1000), formatMemory(2 ** 30)]).toEqual(['25m', '64Mi', '1536Ki', '1000', '1Gi']);
+    expect([formatMillicores(25.4), formatBytes(64 * 2 ** 20), formatBytes(1536 * 1024), formatBytes(1000), formatBytes(2 ** 30)]).toEqual(['25m', '64Mi', '1536Ki', '1000', '1Gi']);
   });
 
   it('writes log timestamps as RFC3339Nano', () => {

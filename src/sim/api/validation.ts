@@ -6,7 +6,7 @@ import type { KubeObject } from '../kube-types.js';
 import type { ResourceType } from '../resources.js';
 import { StatusError, type StatusCause } from '../status-error.js';
 import { fromLabelSelectorObject, matchesLabels } from '../store/selectors.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '../units.js';
 
 type Obj = Record<string, unknown>;
 

@@ -5,6 +5,7 @@
  * strings as written; `durationMs`, `cpuMillicores` and `quantityBytes` convert them.
  */
 import { z } from 'zod';
+import { parseQuantity } from '../units.js';
 import type { ContainerBehavior } from '../sim-context.js';
 import { rootCauseType } from '../../contracts/root-cause-taxonomy.js';
 import { remediationAction } from '../../contracts/remediation-actions.js';
@@ -33,16 +34,11 @@ export const quantity = z
   .transform((v) => String(v))
   .pipe(z.string().regex(QUANTITY, { error: 'must be a quantity such as 500m, 2, 64Mi or 16Gi' }));
 
-const SUFFIX: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
 /** The plain number a quantity stands for (`500m` → 0.5, `64Mi` → 67108864). @throws RangeError when malformed. */
 export function quantityValue(text: string): number {
-  const m = QUANTITY.exec(text);
-  if (!m) throw new RangeError(`not a quantity: ${text}`);
-  return Number(m[1]) * (SUFFIX[m[2] ?? ''] ?? 1);
+  const value = QUANTITY.test(text) ? parseQuantity(text) : undefined;
+  if (value === undefined) throw new RangeError(`not a quantity: ${text}`);
+  return value;
 }
 
 /** `500m` → 500, `2` → 2000. */

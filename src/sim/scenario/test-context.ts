@@ -2,28 +2,12 @@
  * A SimContext with no controllers, for unit tests of the scenario engine: what the loader and the
  * faults write can be asserted on the store and the registries directly.
  */
-import { silentLogger } from '../../adapters/telemetry/index.js';
-import { SimClock } from '../clock.js';
-import { EventRecorder } from '../event-recorder.js';
-import { BehaviorRegistry, ImageRegistry, LogStore, NodeFaultRegistry, UsageStore, seededRandom, type SimContext } from '../sim-context.js';
-import { ObjectStore } from '../store/object-store.js';
+import { createSimContext } from '../create-sim-context.js';
+import { type SimClock } from '../clock.js';
+import { type SimContext } from '../sim-context.js';
 
 export function bareContext(start = Date.UTC(2025, 0, 1)): SimContext & { clock: SimClock } {
-  const clock = new SimClock({ start, onError: (err) => { throw err; } });
-  const store = new ObjectStore({ clock });
-  return {
-    clusterId: 'test',
-    store,
-    clock,
-    events: new EventRecorder(store, clock),
-    behaviors: new BehaviorRegistry(),
-    images: new ImageRegistry(),
-    logs: new LogStore(),
-    usage: new UsageStore(),
-    nodeFaults: new NodeFaultRegistry(),
-    random: seededRandom(1),
-    logger: silentLogger(),
-  };
+  return createSimContext({ clusterId: 'test', start, onError: (err) => { throw err; } });
 }
 
 /** The example of issue 3, with its placeholders filled in: every key the format must accept. */

@@ -6,6 +6,7 @@
  * stages (a Service selecting nothing) are warnings, not errors.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { closest, didYouMean } from '../../core/text.js';
 import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../../contracts/errors.js';
 import { ROOT_CAUSE_TYPES } from '../../contracts/root-cause-taxonomy.js';
@@ -243,39 +244,8 @@ function knownKeysAt(path: readonly PathSeg[], raw: unknown): string[] {
 // ---------------------------------------------------------------------------------------- hints
 
 function suggestion(word: string, candidates: readonly string[]): string | undefined {
-  const [best] = closest(word, candidates, 1);
-  if (best === undefined) return undefined;
-  const d = levenshtein(word.toLowerCase(), best.toLowerCase());
-  const related = best.toLowerCase().includes(word.toLowerCase()) || word.toLowerCase().includes(best.toLowerCase());
-  return d <= Math.max(2, Math.floor(word.length / 3)) || (related && word.length >= 3) ? `did you mean '${best}'?` : undefined;
-}
-
-function closest(word: string, candidates: readonly string[], n: number): string[] {
-  const w = word.toLowerCase();
-  return [...candidates]
-    .map((c) => {
-      const l = c.toLowerCase();
-      // Substring matches ("OOM" in "OOMKilled") count as close as a one-letter typo.
-      const d = l.includes(w) || w.includes(l) ? Math.min(1, levenshtein(w, l)) : levenshtein(w, l);
-      return { c, d };
-    })
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-    .slice(0, n)
-    .map((x) => x.c);
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] ?? 0;
+  const best = didYouMean(word, candidates);
+  return best === undefined ? undefined : `did you mean '${best}'?`;
 }
 
 // ----------------------------------------------------------------------------- cross-references

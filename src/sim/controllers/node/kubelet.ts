@@ -12,7 +12,7 @@ import { KUBELET, msg, nodeConditionText } from './messages.js';
 import { HOSTNAME_LABEL, nodeCapacity, nodeStatus, type NodeCondition } from './node-info.js';
 import { PodWorker, type KubeletHost } from './pod-worker.js';
 import { isTerminal, podKey, podSpec, qosClass } from './pod-spec.js';
-import { MI, bytesOf, formatBytes } from './quantity.js';
+import { MI, bytesOf, formatBytes } from '../../units.js';
 
 export interface KubeletOptions {
   /** Reported in `status.nodeInfo.kubeletVersion`. Default `v1.29.6`. */

@@ -2,7 +2,7 @@
  * What the node controllers read from Node objects: allocatable resources, labels, conditions.
  */
 import type { KubeObject } from '../../kube-types.js';
-import { bytesOf, cpuMillis } from './quantity.js';
+import { bytesOf, cpuMillis } from '../../units.js';
 
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../kube-types.js';
 import { resourceForKind, infoFor } from '../../resources.js';
 import type { ObjectStore } from '../../store/object-store.js';
 import type { BehaviorKey } from '../../sim-context.js';
-import { bytesOf, cpuMillis } from './quantity.js';
+import { bytesOf, cpuMillis } from '../../units.js';
 
 export interface Toleration {
   key?: string;

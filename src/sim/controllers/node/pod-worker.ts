@@ -20,7 +20,7 @@ import {
   type PodSpec,
   type ProbeSpec,
 } from './pod-spec.js';
-import { MI, bytesOf, cpuMillis, parseDurationMs } from './quantity.js';
+import { MI, bytesOf, cpuMillis, parseDurationMs } from '../../units.js';
 
 /** What a pod worker needs from its kubelet. */
 export interface KubeletHost {

@@ -21,7 +21,7 @@ import {
   type PodAffinityTerm,
   type Requests,
 } from './pod-spec.js';
-import { MI } from './quantity.js';
+import { MI } from '../../units.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 const SOURCE = { component: SCHEDULER_NAME };

@@ -2,23 +2,11 @@
  * Builds a SimContext by hand for the node controllers' unit tests: namespace, nodes and bare pods
  * created straight in the store, and small readers for what a user would look at.
  */
-import { silentLogger } from '../../../adapters/telemetry/index.js';
-import { SimClock } from '../../clock.js';
-import { EventRecorder } from '../../event-recorder.js';
+import { createSimContext } from '../../create-sim-context.js';
+import { type SimClock } from '../../clock.js';
 import type { KubeObject, KubeObjectInput } from '../../kube-types.js';
 import { res } from '../../resources.js';
-import {
-  BehaviorRegistry,
-  ImageRegistry,
-  LogStore,
-  NodeFaultRegistry,
-  UsageStore,
-  seededRandom,
-  type Controller,
-  type ContainerBehavior,
-  type SimContext,
-} from '../../sim-context.js';
-import { ObjectStore } from '../../store/object-store.js';
+import { type Controller, type ContainerBehavior, type SimContext } from '../../sim-context.js';
 import { createNodeControllers } from './node-controllers.js';
 import type { ContainerSpec, PodSpec, Taint } from './pod-spec.js';
 
@@ -33,21 +21,7 @@ export interface TestCluster {
 }
 
 export function testContext(): SimContext {
-  const clock = new SimClock({ start: START, onError: (err) => { throw err; } });
-  const store = new ObjectStore({ clock });
-  return {
-    clusterId: 'test',
-    store,
-    clock,
-    events: new EventRecorder(store, clock),
-    behaviors: new BehaviorRegistry(),
-    images: new ImageRegistry(),
-    logs: new LogStore(),
-    usage: new UsageStore(),
-    nodeFaults: new NodeFaultRegistry(),
-    random: seededRandom(1),
-    logger: silentLogger(),
-  };
+  return createSimContext({ clusterId: 'test', start: START, onError: (err) => { throw err; } });
 }
 
 export interface NodeInput {

@@ -12,7 +12,7 @@ import type { Change } from '../../store/object-store.js';
 import { fromLabelSelectorObject, matchesLabels } from '../../store/selectors.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { intOr, isPodActive, isPodReady, podResource, podSpec, containersMissing, type Condition } from './pod-utils.js';
-import { formatBytes, formatCpu, parseQuantity } from './quantity.js';
+import { formatBytes, formatCpuCores, parseQuantity } from '../../units.js';
 
 const SOURCE = { component: 'horizontal-pod-autoscaler' };
 export const HPA_SYNC_PERIOD_MS = 15_000;
@@ -258,7 +258,7 @@ export class HorizontalPodAutoscalerController extends KeyedController {
     let ratio: number;
     let current: Record<string, unknown>;
     const avgValue = sum(usage, ready) / ready.length;
-    const valueText = resource === 'cpu' ? formatCpu(avgValue) : formatBytes(avgValue);
+    const valueText = resource === 'cpu' ? formatCpuCores(avgValue) : formatBytes(avgValue);
     let targetPerPod: number;
     if (t.type === 'Utilization') {
       const targetUtil = t.averageUtilization ?? 80;

@@ -11,7 +11,7 @@ import { res } from '../../resources.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { podSpec } from './pod-utils.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '../../units.js';
 
 export const PROVISIONING_FAILS_ANNOTATION = 'sim.aetherius.io/provisioning-fails';
 const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';

@@ -6,7 +6,7 @@ import type { KubeObject, OwnerReference } from '../../kube-types.js';
 import { controllerOf } from '../../kube-types.js';
 import { res } from '../../resources.js';
 import type { SimContext } from '../../sim-context.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '../../units.js';
 
 /** The alphabet of generated names (no vowels, no confusable digits), as apimachinery's `rand.String`. */
 export const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';

@@ -9,7 +9,7 @@ import type { SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { containersMissing, isPodActive, podResource, podSpec, writeStatus } from './pod-utils.js';
-import { formatResource, parseQuantity } from './quantity.js';
+import { formatResource, parseQuantity } from '../../units.js';
 
 export type PodAdmission = { allowed: true } | { allowed: false; message: string; quota: string };
 

@@ -2,33 +2,15 @@
  * A hand-built SimContext for the workload controllers' unit tests: no scheduler or kubelet runs, so
  * tests move pods through their lifecycle themselves (`setPodPhase`, `setPodReady`).
  */
-import { silentLogger } from '../../../adapters/telemetry/index.js';
-import { SimClock } from '../../clock.js';
-import { EventRecorder } from '../../event-recorder.js';
+import { createSimContext } from '../../create-sim-context.js';
 import type { KubeObject, KubeObjectInput } from '../../kube-types.js';
 import { res } from '../../resources.js';
-import { BehaviorRegistry, ImageRegistry, LogStore, NodeFaultRegistry, UsageStore, seededRandom, type Controller, type SimContext } from '../../sim-context.js';
-import { ObjectStore } from '../../store/object-store.js';
+import { type Controller, type SimContext } from '../../sim-context.js';
 
 export const START = Date.parse('2025-01-01T00:00:00Z');
 
 export function makeContext(namespaces: string[] = ['default', 'shop']): SimContext {
-  const clock = new SimClock({ start: START, onError: (err) => { throw err; } });
-  const store = new ObjectStore({ clock });
-  for (const name of namespaces) store.create(res('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return {
-    clusterId: 'test',
-    store,
-    clock,
-    events: new EventRecorder(store, clock),
-    behaviors: new BehaviorRegistry(),
-    images: new ImageRegistry(),
-    logs: new LogStore(),
-    usage: new UsageStore(),
-    nodeFaults: new NodeFaultRegistry(),
-    random: seededRandom(1),
-    logger: silentLogger(),
-  };
+  return createSimContext({ clusterId: 'test', start: START, namespaces, onError: (err) => { throw err; } });
 }
 
 export function startAll(controllers: Controller[]): () => void {
