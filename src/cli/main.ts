@@ -126,6 +126,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await runSim(opts);
     });
 
+  program
+    .command('demo')
+    .description('the demo: a simulated cluster playing a fault scenario beside the control plane (what npm start runs)')
+    .option('-s, --scenario <name|file>', 'a built-in scenario name or a scenario file', 'postgres-outage-cascade')
+    .option('--speed <n>', 'simulated seconds per wall second', positiveNumber, 5)
+    .option('-c, --config <file>', 'YAML config file for the control plane')
+    .option('--kubeconfig-out <file>', 'where to write the kubeconfig', '.aetherius/kubeconfig')
+    .action(async (opts: { scenario: string; speed: number; config?: string; kubeconfigOut: string }) => {
+      const { runDemo } = await import('./demo.js');
+      exitCode = await runDemo(opts);
+    });
+
   const scenario = program.command('scenario').description('list and validate fault scenarios');
   scenario
     .command('list')

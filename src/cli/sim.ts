@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { NotFoundError } from '../contracts/errors.js';
-import { createLogger } from '../adapters/telemetry/index.js';
+import { createLogger, type Logger } from '../adapters/telemetry/index.js';
 import { startSimApiServer, writeKubeconfig, type SimApiServer } from '../sim/api/index.js';
 import { loadScenario } from '../sim/scenario/library.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import { ScenarioError, formatIssue } from '../sim/scenario/validate.js';
 import { Simulation } from '../sim/simulation.js';
+import { waitForSignal } from './signals.js';
 
 export const DEFAULT_KUBECONFIG_OUT = '.aetherius/kubeconfig';
 export const DEFAULT_SIM_HOST = '127.0.0.1';
@@ -24,23 +25,37 @@ export interface SimCommandOptions {
   seed?: number;
 }
 
+export interface SimCluster {
+  id: string;
+  url: string;
+  speed: number;
+  simulation: Simulation;
+}
+
+export interface SimHandle {
+  clusters: SimCluster[];
+  kubeconfig: string;
+  /** Stops the clocks and the API servers. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Bad usage or an invalid scenario: the caller prints `message` and exits 2. */
+export class SimUsageError extends Error {}
+
 /**
- * `aetherius sim`: serves one simulated cluster per scenario (or `--clusters N` copies of one) over the
- * Kubernetes API, writes a kubeconfig with one context per cluster, and runs until SIGINT/SIGTERM.
- * Exit codes: 0 after a clean shutdown, 1 when a server cannot start, 2 on bad usage or an invalid scenario.
+ * Loads the scenarios, serves one simulated cluster each over the Kubernetes API, writes the
+ * kubeconfig and starts the clocks.
+ * @throws SimUsageError on bad options or an invalid scenario (message ready to print).
+ * @throws Error when a server cannot start or the kubeconfig cannot be written.
  */
-export async function runSim(options: SimCommandOptions): Promise<number> {
-  const usage = (message: string) => {
-    process.stderr.write(`aetherius sim: ${message}\n`);
-    return 2;
-  };
-  if (!options.scenario.length) return usage('--scenario NAME|FILE is required (see aetherius scenario list)');
-  if (options.clusters !== undefined && options.clusters < 1) return usage('--clusters must be at least 1');
+export async function startSimClusters(options: SimCommandOptions, logger: Logger): Promise<SimHandle> {
+  if (!options.scenario.length) throw new SimUsageError('--scenario NAME|FILE is required (see aetherius scenario list)');
+  if (options.clusters !== undefined && options.clusters < 1) throw new SimUsageError('--clusters must be at least 1');
   if (options.clusters !== undefined && options.scenario.length > 1 && options.clusters !== options.scenario.length) {
-    return usage(`--clusters ${options.clusters} conflicts with ${options.scenario.length} --scenario options: give one scenario with --clusters, or one --scenario per cluster`);
+    throw new SimUsageError(`--clusters ${options.clusters} conflicts with ${options.scenario.length} --scenario options: give one scenario with --clusters, or one --scenario per cluster`);
   }
-  if (options.speed !== undefined && !(options.speed > 0)) return usage('--speed must be a positive number');
-  if (options.port !== undefined && (options.port < 0 || options.port > 65535)) return usage('--port must be between 0 and 65535');
+  if (options.speed !== undefined && !(options.speed > 0)) throw new SimUsageError('--speed must be a positive number');
+  if (options.port !== undefined && (options.port < 0 || options.port > 65535)) throw new SimUsageError('--port must be between 0 and 65535');
 
   const loaded: Scenario[] = [];
   for (const s of options.scenario) {
@@ -48,11 +63,9 @@ export async function runSim(options: SimCommandOptions): Promise<number> {
       loaded.push((await loadScenario(s)).scenario);
     } catch (err) {
       if (err instanceof ScenarioError) {
-        process.stderr.write(`aetherius sim: ${s}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n`);
-        for (const issue of err.issues) process.stderr.write(`  ${formatIssue(err.source, issue)}\n`);
-        return 2;
+        throw new SimUsageError(`${s}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n${err.issues.map((i) => `  ${formatIssue(err.source, i)}`).join('\n')}`);
       }
-      if (err instanceof NotFoundError) return usage(err.message);
+      if (err instanceof NotFoundError) throw new SimUsageError(err.message);
       throw err;
     }
   }
@@ -60,12 +73,15 @@ export async function runSim(options: SimCommandOptions): Promise<number> {
   const scenarios = Array.from({ length: count }, (_, i) => loaded[loaded.length === 1 ? 0 : i] as Scenario);
   const ids = clusterIds(scenarios);
 
-  const logger = createLogger({ level: 'info', base: { target: 'sim' }, destination: process.stderr });
   const sims: Simulation[] = [];
   const servers: SimApiServer[] = [];
-  const shutdown = async () => {
-    for (const sim of sims) sim.stop();
-    await Promise.allSettled(servers.map((s) => s.close()));
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const sim of sims) sim.stop();
+      await Promise.allSettled(servers.map((srv) => srv.close()));
+    })();
+    return stopping;
   };
   try {
     for (const [i, scenario] of scenarios.entries()) {
@@ -74,43 +90,52 @@ export async function runSim(options: SimCommandOptions): Promise<number> {
       sims.push(sim);
       servers.push(await startSimApiServer(sim.ctx, { host: options.host ?? DEFAULT_SIM_HOST, port: options.port ? options.port + i : 0 }));
     }
+    const kubeconfig = resolve(options.kubeconfigOut ?? DEFAULT_KUBECONFIG_OUT);
+    await writeKubeconfig(kubeconfig, ids.map((name, i) => ({ name, server: (servers[i] as SimApiServer).url })), ids[0]);
+    const clusters = sims.map((simulation, i) => {
+      const speed = options.speed ?? simulation.scenario.spec.speed ?? 1;
+      simulation.start(speed);
+      return { id: ids[i] as string, url: (servers[i] as SimApiServer).url, speed, simulation };
+    });
+    return { clusters, kubeconfig, stop };
   } catch (err) {
-    await shutdown();
+    await stop();
+    throw err;
+  }
+}
+
+/** Prints where each cluster is and how to reach it with kubectl. */
+export function printSimBanner(handle: SimHandle, out: NodeJS.WritableStream = process.stdout): void {
+  for (const c of handle.clusters) {
+    out.write(`cluster ${c.id}: scenario ${c.simulation.scenario.metadata.name} at ${c.url} (speed ${c.speed}x, scenario duration ${c.simulation.scenario.spec.duration})\n`);
+  }
+  out.write(`kubeconfig: ${handle.kubeconfig}\n`);
+  if (handle.clusters.length === 1) out.write(`try: kubectl --kubeconfig ${handle.kubeconfig} get pods -A\n`);
+  else for (const c of handle.clusters) out.write(`try: kubectl --kubeconfig ${handle.kubeconfig} --context ${c.id} get pods -A\n`);
+}
+
+/**
+ * `aetherius sim`: serves one simulated cluster per scenario (or `--clusters N` copies of one) over the
+ * Kubernetes API, writes a kubeconfig with one context per cluster, and runs until SIGINT/SIGTERM.
+ * Exit codes: 0 after a clean shutdown, 1 when a server cannot start, 2 on bad usage or an invalid scenario.
+ */
+export async function runSim(options: SimCommandOptions): Promise<number> {
+  const logger = createLogger({ level: 'info', base: { target: 'sim' }, destination: process.stderr });
+  let handle: SimHandle;
+  try {
+    handle = await startSimClusters(options, logger);
+  } catch (err) {
+    if (err instanceof SimUsageError) {
+      process.stderr.write(`aetherius sim: ${err.message}\n`);
+      return 2;
+    }
     process.stderr.write(`aetherius sim: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-
-  const kubeconfig = resolve(options.kubeconfigOut ?? DEFAULT_KUBECONFIG_OUT);
-  try {
-    await writeKubeconfig(kubeconfig, ids.map((name, i) => ({ name, server: (servers[i] as SimApiServer).url })), ids[0]);
-  } catch (err) {
-    await shutdown();
-    process.stderr.write(`aetherius sim: cannot write kubeconfig ${kubeconfig}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
-  for (const [i, sim] of sims.entries()) {
-    const speed = options.speed ?? sim.scenario.spec.speed ?? 1;
-    sim.start(speed);
-    process.stdout.write(
-      `cluster ${ids[i] ?? ''}: scenario ${sim.scenario.metadata.name} at ${(servers[i] as SimApiServer).url} (speed ${speed}x, scenario duration ${sim.scenario.spec.duration})\n`,
-    );
-  }
-  process.stdout.write(`kubeconfig: ${kubeconfig}\n`);
-  if (ids.length === 1) process.stdout.write(`try: kubectl --kubeconfig ${kubeconfig} get pods -A\n`);
-  else for (const id of ids) process.stdout.write(`try: kubectl --kubeconfig ${kubeconfig} --context ${id} get pods -A\n`);
+  printSimBanner(handle);
   process.stdout.write('press Ctrl-C to stop\n');
-
-  await new Promise<void>((done) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-  await shutdown();
+  await waitForSignal(logger);
+  await handle.stop();
   return 0;
 }
 

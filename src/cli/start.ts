@@ -3,6 +3,7 @@ import { expandTargets } from '../core/targets.js';
 import { startApp } from './app.js';
 import { loadConfig } from './load-config.js';
 import { printConfigError } from './print-error.js';
+import { waitForSignal } from './signals.js';
 
 export const EXIT_NOT_IMPLEMENTED = 3;
 
@@ -41,16 +42,7 @@ export async function runStart(options: { target: string; config?: string }): Pr
   }
   for (const w of loaded.warnings) app.logger.warn({ warning: w }, 'configuration warning');
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      app.logger.info({ signal }, 'shutting down');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await waitForSignal(app.logger);
   const timer = setTimeout(() => {
     app.logger.error('shutdown took longer than 30s; exiting');
     process.exit(1);

@@ -47,10 +47,10 @@ export interface Server {
   stop(): Promise<number | null>;
 }
 
-/** Starts `aetherius start ...` and resolves once it logs its URL. */
-export function startServer(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Server> {
+/** Starts `aetherius start ...` (or `command`) and resolves once its output matches `ready`, whose first group is the URL. */
+export function startServer(args: string[], options: { env?: Record<string, string>; timeoutMs?: number; command?: string; ready?: RegExp } = {}): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start', ...args], {
+    const child = spawn(process.execPath, [BIN, options.command ?? 'start', ...args], {
       cwd: REPO_ROOT,
       env: cleanEnv({ AETHERIUS_SERVER_PORT: '0', ...options.env }),
     });
@@ -66,7 +66,7 @@ export function startServer(args: string[], options: { env?: Record<string, stri
     const onData = (d: Buffer) => {
       out += d.toString();
       if (settled) return;
-      const m = /"url":"(http:\/\/[^"]+)".*"msg":"aetherius started"/.exec(out);
+      const m = (options.ready ?? /"url":"(http:\/\/[^"]+)".*"msg":"aetherius started"/).exec(out);
       if (m?.[1]) {
         settled = true;
         clearTimeout(timer);

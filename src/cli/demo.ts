@@ -1,0 +1,67 @@
+import { ConfigError, NotImplementedError } from '../contracts/index.js';
+import { createLogger } from '../adapters/telemetry/index.js';
+import { SERVICE_NAMES } from '../core/targets.js';
+import { startApp, type App } from './app.js';
+import { loadConfig } from './load-config.js';
+import { printConfigError } from './print-error.js';
+import { waitForSignal } from './signals.js';
+import { SimUsageError, printSimBanner, startSimClusters, type SimHandle } from './sim.js';
+
+export const DEFAULT_DEMO_SCENARIO = 'postgres-outage-cascade';
+export const DEFAULT_DEMO_SPEED = 5;
+
+export interface DemoOptions {
+  scenario?: string;
+  speed?: number;
+  config?: string;
+  kubeconfigOut?: string;
+}
+
+/**
+ * `aetherius demo` (what `npm start` runs): a simulated cluster playing a fault scenario, served over
+ * the Kubernetes API with a kubeconfig, beside the control plane (`--target all`) with embedded
+ * defaults. Runs until SIGINT/SIGTERM.
+ */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  let loaded;
+  try {
+    loaded = await loadConfig(options.config);
+  } catch (err) {
+    if (err instanceof ConfigError) return printConfigError(err);
+    throw err;
+  }
+  const logger = createLogger({ level: loaded.config.log_level, base: { target: 'demo' } });
+  let sim: SimHandle;
+  try {
+    sim = await startSimClusters(
+      {
+        scenario: [options.scenario ?? DEFAULT_DEMO_SCENARIO],
+        speed: options.speed ?? DEFAULT_DEMO_SPEED,
+        ...(options.kubeconfigOut ? { kubeconfigOut: options.kubeconfigOut } : {}),
+      },
+      logger,
+    );
+  } catch (err) {
+    process.stderr.write(`aetherius demo: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof SimUsageError ? 2 : 1;
+  }
+  let app: App;
+  try {
+    app = await startApp({ config: loaded.config, services: SERVICE_NAMES, logger });
+  } catch (err) {
+    await sim.stop();
+    process.stderr.write(`aetherius demo: control plane failed to start: ${err instanceof NotImplementedError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const out = process.stderr;
+  out.write('\nAetherius demo\n');
+  printSimBanner(sim, out);
+  out.write(`control plane: ${app.url}  (/health/ready, /metrics, /api/v1/agents, /api/v1/events)\n`);
+  out.write('note: the collect-agent that watches this cluster and reports to the control plane arrives with issue 4;\n');
+  out.write('      until then the two run side by side and the control plane receives no events from the simulator.\n');
+  out.write('press Ctrl-C to stop\n\n');
+  await waitForSignal(logger);
+  await app.stop();
+  await sim.stop();
+  return 0;
+}
