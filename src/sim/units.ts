@@ -2,6 +2,7 @@
  * Kubernetes resource quantities and Go durations, parsed and printed the way the API server,
  * scheduler, kubelet, metrics-server and kubectl do. One module for the whole simulator.
  */
+import { parseDuration } from '../contracts/common.js';
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
@@ -76,13 +77,9 @@ export function goDuration(ms: number): string {
 /** A scenario duration (`60s`, `2m`, `1m30s`, `1h`, or a number of seconds) in ms; NaN when malformed. */
 export function parseDurationMs(text: string | number): number {
   if (typeof text === 'number') return text * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.trim().matchAll(re)) {
-    const n = Number(m[1]);
-    total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-    consumed += m[0].length;
+  try {
+    return parseDuration(text.trim());
+  } catch {
+    return NaN;
   }
-  return consumed > 0 && consumed === text.trim().length ? total : NaN;
 }

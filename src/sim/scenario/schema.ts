@@ -6,26 +6,24 @@
  */
 import { z } from 'zod';
 import { parseQuantity } from '../units.js';
+import { DURATION_PATTERN, parseDuration } from '../../contracts/common.js';
 import type { ContainerBehavior } from '../sim-context.js';
 import { rootCauseType } from '../../contracts/root-cause-taxonomy.js';
 import { remediationAction } from '../../contracts/remediation-actions.js';
 
 // ---------------------------------------------------------------------------------------------- scalars
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const QUANTITY = /^(\d+(?:\.\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** `30s`, `2m`, `1.5h`, `500ms`. */
-export const duration = z.string({ error: 'must be a duration such as 30s, 2m or 1h' }).regex(DURATION, { error: 'must be a duration such as 30s, 2m or 1h (units: ms, s, m, h)' });
+/** `30s`, `2m`, `1m30s`, `1.5h`, `500ms`: Go and Kubernetes durations, one grammar for the whole project. */
+export const duration = z
+  .string({ error: 'must be a duration such as 30s, 2m, 1m30s or 1h' })
+  .regex(DURATION_PATTERN, { error: 'must be a duration such as 30s, 2m, 1m30s or 1h (units: ms, s, m, h)' });
 
 /** Milliseconds of a duration string. @throws RangeError for a malformed duration (validated input never is). */
 export function durationMs(text: string): number {
-  const m = DURATION.exec(text);
-  if (!m) throw new RangeError(`not a duration: ${text}`);
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(n * unit);
+  return Math.round(parseDuration(text));
 }
 
 /** A Kubernetes quantity (`4`, `500m`, `16Gi`, `64Mi`); YAML numbers are accepted and kept as strings. */

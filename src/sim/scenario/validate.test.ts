@@ -157,6 +157,7 @@ describe('durations and quantities', () => {
     expect(durationMs('15m')).toBe(900_000);
     expect(durationMs('1.5h')).toBe(5_400_000);
     expect(durationMs('250ms')).toBe(250);
+    expect(durationMs('2m30s')).toBe(150_000);
     expect(() => durationMs('2 minutes')).toThrow(RangeError);
   });
 
