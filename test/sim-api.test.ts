@@ -5,8 +5,10 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return --
    the answers are wire JSON, probed field by field as a client would. */
-import { request } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { request, type IncomingMessage } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { startSimApiServer } from '../src/sim/api/index.js';
+import { createNodeControllers } from '../src/sim/controllers/node/index.js';
 import { res } from '../src/sim/resources.js';
 import { startWorld, type RunningWorld } from './support/sim-world.js';
 
@@ -301,5 +303,114 @@ describe('bad input', () => {
       req.end();
     });
     expect((await api('GET', '/api/v1/namespaces/shop/pods')).status).toBe(200);
+  });
+});
+
+describe('malformed objects never reach the store', () => {
+  it('refuses wrong shapes with 422 naming the field, stores nothing, and the cluster still schedules a valid pod', async () => {
+    const controllers = createNodeControllers(world.ctx);
+    for (const c of controllers) c.start();
+    try {
+      const pod = (name: string, extra: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } = {}) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, ...extra.metadata },
+        spec: { containers: [{ name: 'app', image: 'registry.local/shop/app:1.0' }], ...extra.spec },
+      });
+      const cases: [string, string, unknown, string][] = [
+        ['POST', '/api/v1/namespaces/shop/pods', pod('bad-owner', { metadata: { ownerReferences: 'x' } }), 'metadata.ownerReferences'],
+        ['POST', '/api/v1/namespaces/shop/pods', pod('bad-volumes', { spec: { volumes: 'y' } }), 'spec.volumes'],
+        ['POST', '/api/v1/namespaces/shop/pods', pod('bad-labels', { metadata: { labels: { app: 5 } } }), 'metadata.labels[app]'],
+        ['POST', '/api/v1/namespaces/shop/pods', pod('bad-tolerations', { spec: { tolerations: [1] } }), 'spec.tolerations[0]'],
+        ['POST', '/api/v1/namespaces/shop/pods', pod('bad-env', { spec: { containers: [{ name: 'app', image: 'x', env: 'A=1' }] } }), 'spec.containers[0].env'],
+        ['POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-9' }, spec: { taints: 'x' } }, 'spec.taints'],
+        ['POST', '/api/v1/namespaces/shop/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'bad-svc' }, spec: { selector: 'app=x', ports: [{ port: 80 }] } }, 'spec.selector'],
+        ['POST', '/api/v1/namespaces/shop/events', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'bad-ev' }, involvedObject: 'pod/x' }, 'involvedObject'],
+        ['PATCH', '/api/v1/namespaces/shop/pods/multi', [{ op: 'add', path: '/metadata/labels', value: 5 }], 'metadata.labels'],
+        ['PATCH', '/api/v1/nodes/node-1', { spec: { taints: 'x' } }, 'spec.taints'],
+        ['PATCH', '/api/v1/namespaces/shop/pods/multi', { metadata: { finalizers: [1] } }, 'metadata.finalizers[0]'],
+      ];
+      for (const [method, path, body, field] of cases) {
+        const type = method === 'PATCH' ? (Array.isArray(body) ? 'application/json-patch+json' : 'application/merge-patch+json') : 'application/json';
+        const r = await api(method, path, { body, type });
+        expect(r.status, `${method} ${path} ${field}: ${r.text}`).toBe(422);
+        expect(r.json).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+        expect((r.json['details']['causes'] as { field: string }[]).map((c) => c.field)).toContain(field);
+      }
+      for (const name of ['bad-owner', 'bad-volumes', 'bad-labels', 'bad-tolerations', 'bad-env']) expect((await api('GET', `/api/v1/namespaces/shop/pods/${name}`)).status).toBe(404);
+      expect((await api('GET', '/api/v1/nodes/node-9')).status).toBe(404);
+      expect(world.ctx.store.get(res('pods'), 'shop', 'multi')?.metadata.labels).not.toBe(5);
+      expect(typeof (world.ctx.store.get(res('nodes'), undefined, 'node-1')?.['spec'] as { taints?: unknown } | undefined)?.taints).not.toBe('string');
+
+      expect((await api('POST', '/api/v1/namespaces/shop/pods', { body: pod('good') })).status).toBe(201);
+      await world.ctx.clock.runFor(30_000);
+      expect((await api('GET', '/api/v1/namespaces/shop/pods/good')).json['spec']['nodeName']).toMatch(/^node-[12]$/);
+    } finally {
+      for (const c of controllers) c.stop();
+    }
+  });
+});
+
+describe('field selectors', () => {
+  it('accepts the keys the real server supports per resource and refuses others with its wording', async () => {
+    for (const path of [
+      '/api/v1/pods?fieldSelector=status.phase%3DRunning,spec.restartPolicy%3DAlways,status.podIP!%3D',
+      '/api/v1/events?fieldSelector=involvedObject.uid%3Dx,reason%3DStarted,source%3Dkubelet,reportingComponent%3Dkubelet',
+      '/api/v1/nodes?fieldSelector=spec.unschedulable%3Dfalse',
+      '/api/v1/namespaces/shop/configmaps?fieldSelector=metadata.name%3Dx',
+      '/apis/events.k8s.io/v1/events?fieldSelector=regarding.kind%3DPod',
+    ]) {
+      expect((await api('GET', path)).status, path).toBe(200);
+    }
+    const bySource = (await api('GET', '/api/v1/events?fieldSelector=source%3Dkubelet')).json;
+    expect(bySource['items'].length).toBeGreaterThan(0);
+    for (const [path, key] of [
+      ['/api/v1/pods?fieldSelector=spec.foo%3Dbar', 'spec.foo'],
+      ['/api/v1/nodes?fieldSelector=status.phase%3DReady', 'status.phase'],
+      ['/api/v1/namespaces/shop/services?fieldSelector=spec.selector%3Dx', 'spec.selector'],
+      ['/api/v1/pods?watch=true&fieldSelector=metadata.labels%3Dx', 'metadata.labels'],
+    ] as const) {
+      const r = await api('GET', path);
+      expect(r.status, path).toBe(400);
+      expect(r.json).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400, message: `field label not supported: ${key}` });
+    }
+  });
+});
+
+describe('watch limits', () => {
+  it('drops a watch whose client stops reading once the server-side buffer passes the cap', async () => {
+    const server = await startSimApiServer(world.ctx, { maxWatchBufferBytes: 256 * 1024 });
+    onTestFinished(() => server.close());
+    const { port, hostname } = new URL(server.url);
+    let response: IncomingMessage | undefined;
+    let received = '';
+    const closed = new Promise<string>((resolve) => {
+      const req = request({ host: hostname, port, path: '/api/v1/namespaces/shop/configmaps?watch=true&resourceVersion=' + world.ctx.store.resourceVersion(), method: 'GET' }, (r) => {
+        response = r;
+        r.pause(); // a client that stops reading: the socket buffers fill, then the server's
+        r.on('data', (d: Buffer) => (received += d.toString()));
+        r.on('close', () => resolve('closed'));
+        r.on('error', () => resolve('closed'));
+      });
+      req.on('error', () => resolve('closed'));
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const big = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 400; i++) {
+      world.ctx.store.create(res('configmaps'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'shop' }, data: { big } });
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    // Reading again, the client finds the stream cut short: it would re-watch from its last resourceVersion.
+    response?.resume();
+    expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 5000))])).toBe('closed');
+    expect(received.split('\n').filter(Boolean).length).toBeLessThan(400);
+    expect((await api('GET', '/api/v1/namespaces/shop/configmaps?limit=1')).status).toBe(200);
+  }, 20_000);
+
+  it('clamps timeoutSeconds to an hour instead of overflowing setTimeout', async () => {
+    const lines = await watchLines('/api/v1/namespaces/shop/pods?watch=true&timeoutSeconds=99999999999&allowWatchBookmarks=true', (l) => l.some((e) => e['type'] === 'BOOKMARK'), 3000);
+    // An overflowing timeout fires at once (1 ms) and ends the stream before the first bookmark.
+    expect(lines.some((e) => e['type'] === 'BOOKMARK')).toBe(true);
   });
 });

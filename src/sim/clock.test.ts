@@ -48,4 +48,35 @@ describe('SimClock', () => {
   it('formats timestamps as Kubernetes does (seconds, Z)', () => {
     expect(new SimClock({ start: Date.UTC(2025, 8, 30, 10, 15, 30, 456) }).isoNow()).toBe('2025-09-30T10:15:30Z');
   });
+
+  it('in real time, skips ticks while an advance runs and still keeps simulated time at wall time × speed', async () => {
+    const clock = new SimClock({ start: 0 });
+    let fired = 0;
+    // A 1 ms ticker: each wall tick runs hundreds of timers and yields mid-way, so ticks arrive while one runs.
+    const tick = () => {
+      fired++;
+      clock.setTimer(1, tick);
+    };
+    clock.setTimer(1, tick);
+    const wallStart = performance.now();
+    clock.start(200, 5);
+    await new Promise((r) => setTimeout(r, 400));
+    const wall = performance.now() - wallStart;
+    clock.stop();
+    await clock.runFor(0);
+    expect(clock.now()).toBeGreaterThan(wall * 200 * 0.8);
+    expect(clock.now()).toBeLessThanOrEqual(wall * 200 + 1000);
+    expect(fired).toBe(Math.floor(clock.now()));
+  });
+
+  it('in real time with cheap timers, simulated time tracks wall time × speed', async () => {
+    const clock = new SimClock({ start: 0 });
+    const wallStart = performance.now();
+    clock.start(100, 10);
+    await new Promise((r) => setTimeout(r, 300));
+    const wall = performance.now() - wallStart;
+    clock.stop();
+    expect(clock.now()).toBeGreaterThan((wall - 60) * 100);
+    expect(clock.now()).toBeLessThanOrEqual(wall * 100);
+  });
 });

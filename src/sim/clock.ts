@@ -78,15 +78,25 @@ export class SimClock implements Clock {
     return this.#advancing;
   }
 
-  /** Plays in real time at `speed` simulated seconds per wall second until `stop()`. */
+  /**
+   * Plays in real time at `speed` simulated seconds per wall second until `stop()`. The target is
+   * computed from wall time since the start, so simulated time never drifts behind; a tick that finds
+   * the previous advance still running is skipped instead of queueing a backlog.
+   */
   start(speed: number, tickMs = 50): void {
     this.stop();
-    let last = performance.now();
+    const wallStart = performance.now();
+    const simStart = this.#now;
+    let busy = false;
     this.#realtime = setInterval(() => {
-      const wall = performance.now();
-      const simMs = (wall - last) * speed;
-      last = wall;
-      void this.runFor(simMs);
+      if (busy) return;
+      const target = simStart + (performance.now() - wallStart) * speed;
+      if (target <= this.#now) return;
+      busy = true;
+      this.#advancing = this.#advancing.then(() => this.#advanceTo(target, 200));
+      void this.#advancing.finally(() => {
+        busy = false;
+      });
     }, tickMs);
     this.#realtime.unref?.();
   }

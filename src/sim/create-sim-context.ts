@@ -21,10 +21,15 @@ export interface CreateSimContextOptions {
 /** A fresh, empty simulated cluster: store, clock and every registry, ready for controllers. */
 export function createSimContext(options: CreateSimContextOptions = {}): SimContext {
   const clock = new SimClock({ ...(options.start !== undefined ? { start: options.start } : {}), ...(options.onError ? { onError: options.onError } : {}) });
-  const store = new ObjectStore({ clock });
+  const logger = options.logger ?? silentLogger();
+  const clusterId = options.clusterId ?? 'sim';
+  const store = new ObjectStore({
+    clock,
+    onListenerError: (err, change) => logger.error({ clusterId, err, resource: change.key, name: change.object.metadata.name, type: change.type }, 'sim store listener failed'),
+  });
   for (const name of options.namespaces ?? []) store.create(res('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   return {
-    clusterId: options.clusterId ?? 'sim',
+    clusterId,
     store,
     clock,
     events: new EventRecorder(store, clock),
@@ -34,6 +39,6 @@ export function createSimContext(options: CreateSimContextOptions = {}): SimCont
     usage: new UsageStore(),
     nodeFaults: new NodeFaultRegistry(),
     random: seededRandom(options.seed ?? 1),
-    logger: options.logger ?? silentLogger(),
+    logger,
   };
 }

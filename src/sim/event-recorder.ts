@@ -5,6 +5,7 @@
 import type { Clock } from './clock.js';
 import type { KubeObject } from './kube-types.js';
 import { res } from './resources.js';
+import type { Controller, SimContext } from './sim-context.js';
 import type { ObjectStore } from './store/object-store.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -79,5 +80,66 @@ export class EventRecorder {
     } catch {
       return undefined;
     }
+  }
+}
+
+export interface EventTtlOptions {
+  /** How long an Event lives after its lastTimestamp, simulated ms. Default 1 h, the API server's `--event-ttl`. */
+  ttlMs?: number;
+  /** How often expired Events are swept, simulated ms. Default 5 min. */
+  sweepEveryMs?: number;
+}
+
+export const DEFAULT_EVENT_TTL_MS = 60 * 60_000;
+export const DEFAULT_EVENT_SWEEP_MS = 5 * 60_000;
+
+/** Deletes core Events whose lastTimestamp is older than the TTL, as etcd leases expire them on a real cluster. */
+export class EventTtlController implements Controller {
+  readonly name = 'event-ttl';
+  readonly #ctx: SimContext;
+  readonly #ttlMs: number;
+  readonly #sweepEveryMs: number;
+  #timer: ReturnType<Clock['setTimer']> | undefined;
+
+  constructor(ctx: SimContext, options: EventTtlOptions = {}) {
+    this.#ctx = ctx;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_EVENT_TTL_MS;
+    this.#sweepEveryMs = options.sweepEveryMs ?? DEFAULT_EVENT_SWEEP_MS;
+  }
+
+  start(): void {
+    this.stop();
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#ctx.clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Deletes every expired Event now; returns how many. */
+  sweep(): number {
+    const events = res('events');
+    const cutoff = this.#ctx.clock.now() - this.#ttlMs;
+    let deleted = 0;
+    for (const e of this.#ctx.store.list(events).items) {
+      const stamp = [e['lastTimestamp'], e['eventTime'], e['firstTimestamp'], e.metadata.creationTimestamp].find((v): v is string => typeof v === 'string' && v !== '');
+      const at = stamp === undefined ? NaN : Date.parse(stamp);
+      if (!Number.isFinite(at) || at >= cutoff) continue;
+      try {
+        this.#ctx.store.delete(events, e.metadata.namespace, e.metadata.name);
+        deleted++;
+      } catch {
+        // deleted meanwhile
+      }
+    }
+    return deleted;
+  }
+
+  #schedule(): void {
+    this.#timer = this.#ctx.clock.setTimer(this.#sweepEveryMs, () => {
+      this.sweep();
+      this.#schedule();
+    });
   }
 }

@@ -88,6 +88,8 @@ export interface LogLine {
 /** Container logs per pod, container and instance (restart count), so `--previous` works. */
 export class LogStore {
   readonly #logs = new Map<string, LogLine[]>();
+  /** Per container, the instances whose logs are kept: the current one and the previous one, as a kubelet keeps. */
+  readonly #instances = new Map<string, number[]>();
   readonly #maxLinesPerInstance: number;
 
   constructor(maxLinesPerInstance = 5000) {
@@ -95,11 +97,18 @@ export class LogStore {
   }
 
   append(namespace: string, pod: string, container: string, instance: number, line: LogLine): void {
-    const k = `${namespace}/${pod}/${container}/${instance}`;
+    const containerKey = `${namespace}/${pod}/${container}`;
+    const k = `${containerKey}/${instance}`;
     let lines = this.#logs.get(k);
     if (!lines) {
       lines = [];
       this.#logs.set(k, lines);
+      const kept = this.#instances.get(containerKey) ?? [];
+      kept.push(instance);
+      kept.sort((x, y) => x - y);
+      // Instance n appending drops n-2 and older: only `logs` and `logs --previous` can reach them.
+      while (kept.length > 2 || (kept[0] !== undefined && kept[0] < instance - 1)) this.#logs.delete(`${containerKey}/${kept.shift() ?? ''}`);
+      this.#instances.set(containerKey, kept);
     }
     // A multi-line entry (a stack trace) is one entry per line, as a runtime writes them.
     for (const text of line.text.split('\n')) lines.push({ time: line.time, text });
@@ -114,6 +123,12 @@ export class LogStore {
   dropPod(namespace: string, pod: string): void {
     const prefix = `${namespace}/${pod}/`;
     for (const k of [...this.#logs.keys()]) if (k.startsWith(prefix)) this.#logs.delete(k);
+    for (const k of [...this.#instances.keys()]) if (k.startsWith(prefix)) this.#instances.delete(k);
+  }
+
+  /** Container instances with logs held (diagnostics and tests). */
+  get instanceCount(): number {
+    return this.#logs.size;
   }
 }
 

@@ -15,6 +15,7 @@ import { StatusError, type StatusBody } from '../status-error.js';
 import type { ListOptions, ResourceInfo, WatchEvent } from '../store/object-store.js';
 import { parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from '../store/selectors.js';
 import { SERVER_VERSION, apiGroupDoc, apiGroupListDoc, apiVersionsDoc, isServedGroupVersion, lookupResource, resourceListDoc } from './discovery.js';
+import { checkFieldSelector } from './field-selectors.js';
 import { coreToEventsV1, eventsV1FieldSelector, eventsV1ToCore } from './events-v1.js';
 import { renderLines, resolveLogTarget, selectLines, type LogOptions } from './logs.js';
 import { getNodeMetrics, getPodMetrics, listNodeMetrics, listPodMetrics } from './metrics.js';
@@ -32,7 +33,16 @@ export interface SimApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Largest request body, bytes. Default 3 MiB, as the real server. */
   maxBodyBytes?: number;
+  /**
+   * Bytes a watch may have queued for a client that does not read before the watch is ended (the client
+   * re-watches from its last resourceVersion, as with a real server dropping a slow watcher). Default 8 MiB.
+   */
+  maxWatchBufferBytes?: number;
 }
+
+export const DEFAULT_MAX_WATCH_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Longest watch `timeoutSeconds` honoured: one hour (also keeps setTimeout below its 2^31 ms limit). */
+export const MAX_WATCH_TIMEOUT_SECONDS = 3600;
 
 export interface SimApiServer {
   /** `http://127.0.0.1:PORT`. */
@@ -52,7 +62,7 @@ interface Call {
   method: string;
   rendering: Rendering;
   streams: Set<() => void>;
-  options: Required<Pick<SimApiServerOptions, 'bookmarkIntervalMs' | 'maxBodyBytes'>>;
+  options: Required<Pick<SimApiServerOptions, 'bookmarkIntervalMs' | 'maxBodyBytes' | 'maxWatchBufferBytes'>>;
 }
 
 interface ResourceRoute {
@@ -68,7 +78,11 @@ interface ResourceRoute {
  */
 export async function startSimApiServer(ctx: SimContext, options: SimApiServerOptions = {}): Promise<SimApiServer> {
   const streams = new Set<() => void>();
-  const settings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+  const settings = {
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxWatchBufferBytes: options.maxWatchBufferBytes ?? DEFAULT_MAX_WATCH_BUFFER_BYTES,
+  };
   const server: Server = createServer((req, res) => {
     void dispatch(ctx, req, res, streams, settings);
   });
@@ -286,7 +300,7 @@ function selectors(call: Call, t: ResourceType): { labelSelector: LabelSelector;
   const labelSelector = parseLabelSelector(call.url.searchParams.get('labelSelector') ?? undefined);
   let fieldSelector = parseFieldSelector(call.url.searchParams.get('fieldSelector') ?? undefined);
   if (t.group === 'events.k8s.io') fieldSelector = eventsV1FieldSelector(fieldSelector);
-  return { labelSelector, fieldSelector };
+  return { labelSelector, fieldSelector: checkFieldSelector(t, fieldSelector) };
 }
 
 function includeObject(call: Call): IncludeObject | undefined {
@@ -360,31 +374,44 @@ function watch(call: Call, r: ResourceRoute): void {
     return `${JSON.stringify({ type: e.type, object })}\n`;
   };
   const pending: WatchEvent[] = [];
+  const timers: NodeJS.Timeout[] = [];
   let open = false;
+  let ended = false;
+  const write = (e: WatchEvent) => {
+    if (ended || res.writableEnded) return;
+    // A client that stops reading must not make the server buffer without bound: drop the watch.
+    if (!res.write(encode(e)) && res.writableLength > call.options.maxWatchBufferBytes) {
+      end();
+      // Queued bytes would wait for a reader that is not coming: free them with the connection.
+      res.destroy();
+    }
+  };
   const send = (e: WatchEvent) => {
     if (!open) pending.push(e);
-    else if (!res.writableEnded) res.write(encode(e));
+    else write(e);
   };
   // Throws 400 / 410 before anything is written, so the client gets a plain Status response.
   const unsubscribe = call.ctx.store.watch(storeInfo(t), { ...selectors(call, t), ...(r.namespace ? { namespace: r.namespace } : {}), resourceVersion: rv }, send);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   open = true;
-  for (const e of pending.splice(0)) res.write(encode(e));
+  for (const e of pending.splice(0)) write(e);
+  if (ended) return;
   const bookmark = (annotations?: Record<string, string>): WatchEvent => ({
     type: 'BOOKMARK',
     object: { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: call.ctx.store.resourceVersion(), ...(annotations ? { annotations } : {}) } } as unknown as KubeObject,
   });
   if (initialEvents && bookmarks) send(bookmark({ 'k8s.io/initial-events-end': 'true' }));
-  const timers: NodeJS.Timeout[] = [];
+  if (ended) return;
   if (bookmarks) timers.push(setInterval(() => send(bookmark()), call.options.bookmarkIntervalMs));
-  const end = () => {
+  function end(): void {
+    ended = true;
     unsubscribe();
     for (const timer of timers) clearInterval(timer);
     call.streams.delete(end);
     if (!res.writableEnded) res.end();
-  };
-  if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(end, timeoutSeconds * 1000));
+  }
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(end, Math.min(timeoutSeconds, MAX_WATCH_TIMEOUT_SECONDS) * 1000));
   call.streams.add(end);
   req.on('close', end);
   res.on('close', end);

@@ -95,4 +95,23 @@ describe('ObjectStore', () => {
     p.metadata.name = 'changed';
     expect(store.get(res('pods'), 'shop', 'a')?.metadata.name).toBe('a');
   });
+
+  it('keeps delivering to other subscribers and watches when one subscriber throws, and reports the error', () => {
+    const clock = new SimClock({ start: Date.UTC(2025, 8, 30) });
+    const errors: string[] = [];
+    const store = new ObjectStore({ clock, onListenerError: (err, change) => errors.push(`${change.type} ${change.object.metadata.name}: ${(err as Error).message}`) });
+    store.create(res('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    store.subscribe((c) => {
+      if (c.key === 'pods') throw new Error('existing.filter is not a function');
+    });
+    const seen: string[] = [];
+    store.subscribe((c) => seen.push(`${c.type} ${c.object.metadata.name}`));
+    const watched: WatchEvent[] = [];
+    store.watch(res('pods'), { resourceVersion: store.resourceVersion() }, (e) => watched.push(e));
+    const created = store.create(res('pods'), pod('a'));
+    expect(created.metadata.name).toBe('a');
+    expect(seen).toEqual(['ADDED a']);
+    expect(watched.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED a']);
+    expect(errors).toEqual(['ADDED a: existing.filter is not a function']);
+  });
 });

@@ -52,9 +52,16 @@ export interface WatchOptions {
 
 export interface ObjectStoreOptions {
   clock: Clock;
-  /** Changes kept for watches to resume from; older versions answer 410 Gone. Default 50 000. */
+  /** Changes kept for watches to resume from; older versions answer 410 Gone. Default 10 000. */
   historyLimit?: number;
+  /**
+   * Told when a subscriber or watch callback throws. The change is stored and every other listener
+   * still receives it, so one broken controller cannot stop the rest. Default: ignored.
+   */
+  onListenerError?: (err: unknown, change: Change) => void;
 }
+
+export const DEFAULT_HISTORY_LIMIT = 10_000;
 
 /** Which resources have a status subresource: a main update keeps status, a status update keeps the rest. */
 export interface ResourceInfo {
@@ -70,6 +77,7 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 export class ObjectStore {
   readonly #clock: Clock;
   readonly #historyLimit: number;
+  readonly #onListenerError: (err: unknown, change: Change) => void;
   readonly #objects = new Map<string, Map<string, KubeObject>>();
   readonly #history: Change[] = [];
   readonly #listeners = new Set<(c: Change) => void>();
@@ -78,7 +86,8 @@ export class ObjectStore {
 
   constructor(options: ObjectStoreOptions) {
     this.#clock = options.clock;
-    this.#historyLimit = options.historyLimit ?? 50_000;
+    this.#historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.#onListenerError = options.onListenerError ?? (() => undefined);
   }
 
   /** The current resourceVersion. */
@@ -285,7 +294,17 @@ export class ObjectStore {
   #record(change: Change): void {
     this.#history.push(change);
     if (this.#history.length > this.#historyLimit) this.#history.splice(0, this.#history.length - this.#historyLimit);
-    for (const l of [...this.#listeners]) l(change);
+    for (const l of [...this.#listeners]) {
+      try {
+        l(change);
+      } catch (err) {
+        try {
+          this.#onListenerError(err, change);
+        } catch {
+          // A failing error reporter must not stop delivery either.
+        }
+      }
+    }
   }
 
   #bucket(key: string): Map<string, KubeObject> {

@@ -64,6 +64,11 @@ export class Kubelet implements Controller, KubeletHost {
     for (const node of this.ctx.store.list(res('nodes')).items) this.#startAgent(node.metadata.name);
   }
 
+  /** The pod workers this kubelet runs (diagnostics and tests). */
+  workers(): PodWorker[] {
+    return [...this.#workers.values()];
+  }
+
   stop(): void {
     this.#unsubscribe?.();
     for (const a of this.#agents.values()) this.#stopAgent(a);

@@ -8,6 +8,7 @@ import type { Timer } from '../../clock.js';
 import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
 import type { BehaviorKey, ContainerBehavior, ProbeBehavior, SimContext } from '../../sim-context.js';
+import { serviceReachable } from './network-policy.js';
 import { KUBELET, msg, pullError, qualifiedImage, startError } from './messages.js';
 import {
   effectiveRequests,
@@ -74,7 +75,8 @@ interface Instance {
   readyFailures: number;
   readySuccesses: number;
   env: Map<string, string>;
-  timers: Timer[];
+  /** One pending timer per purpose (tick, startup, exit, each probe): rescheduling replaces it. */
+  timers: Map<'tick' | 'startup' | 'exit' | 'liveness' | 'readiness', Timer>;
 }
 
 interface ContainerRun {
@@ -462,25 +464,25 @@ export class PodWorker {
       readyFailures: 0,
       readySuccesses: 0,
       env: resolved.env,
-      timers: [],
+      timers: new Map(),
     };
     c.instance = inst;
     for (const line of behavior.logs ?? []) this.#log(c, line);
     const startupMs = (behavior.startupSeconds ?? DEFAULTS.startupSeconds) * 1000;
     const missing = (behavior.requireEnv ?? []).find((name) => !inst.env.has(name));
     if (missing !== undefined) {
-      inst.timers.push(this.#timer(Math.min(startupMs, 500), () => {
+      this.#instanceTimer(inst, 'startup', Math.min(startupMs, 500), () => {
         this.#log(c, behavior.missingEnvLog ?? `FATAL: required environment variable ${missing} is not set`);
         this.#exit(c, 1, 'Error');
-      }));
+      });
     } else {
-      inst.timers.push(this.#timer(startupMs, () => this.#startupComplete(c, inst)));
+      this.#instanceTimer(inst, 'startup', startupMs, () => this.#startupComplete(c, inst));
     }
     if (behavior.exit) {
       const { afterSeconds, code } = behavior.exit;
-      inst.timers.push(this.#timer(afterSeconds * 1000, () => this.#exit(c, code, code === 0 ? 'Completed' : 'Error')));
+      this.#instanceTimer(inst, 'exit', afterSeconds * 1000, () => this.#exit(c, code, code === 0 ? 'Completed' : 'Error'));
     }
-    inst.timers.push(this.#timer(TICK_MS, () => this.#tick(c, inst)));
+    this.#instanceTimer(inst, 'tick', TICK_MS, () => this.#tick(c, inst));
     this.#startProbe(c, inst, 'liveness');
     this.#startProbe(c, inst, 'readiness');
     this.#dirty();
@@ -514,10 +516,12 @@ export class PodWorker {
       const ns = dep.namespace ?? this.namespace;
       const ep = this.#ctx.store.get(res('endpoints'), ns, dep.service);
       const ready = ((ep?.['subsets'] as { addresses?: unknown[] }[] | undefined) ?? []).some((s) => (s.addresses ?? []).length > 0);
-      if (!ready) {
-        const svc = this.#ctx.store.get(res('services'), ns, dep.service);
-        const ip = (svc?.['spec'] as { clusterIP?: string } | undefined)?.clusterIP ?? dep.service;
-        return behavior.dependencyErrorLog ?? `Error: connect ECONNREFUSED ${ip}:${dep.port ?? 80}`;
+      const svc = this.#ctx.store.get(res('services'), ns, dep.service);
+      const ip = (svc?.['spec'] as { clusterIP?: string } | undefined)?.clusterIP ?? dep.service;
+      if (!ready) return behavior.dependencyErrorLog ?? `Error: connect ECONNREFUSED ${ip}:${dep.port ?? 80}`;
+      // A NetworkPolicy drop is silent: the SYN goes unanswered and the client times out.
+      if (!serviceReachable(this.#ctx, svc, ep, dep.port ?? 80, { namespace: this.namespace, labels: this.#pod.metadata.labels })) {
+        return behavior.dependencyErrorLog ?? `Error: connect ETIMEDOUT ${ip}:${dep.port ?? 80}`;
       }
     }
     return undefined;
@@ -563,7 +567,7 @@ export class PodWorker {
       this.#log(c, lines[inst.errorLogIndex % lines.length] ?? '');
       inst.errorLogIndex++;
     }
-    inst.timers.push(this.#timer(TICK_MS, () => this.#tick(c, inst)));
+    this.#instanceTimer(inst, 'tick', TICK_MS, () => this.#tick(c, inst));
   }
 
   #disk(c: ContainerRun, behavior: ContainerBehavior): { claim: string; usedMi: number; sizeMi: number; mountPath: string } | undefined {
@@ -600,9 +604,9 @@ export class PodWorker {
     const run = () => {
       if (c.instance !== inst || c.state.kind !== 'running') return;
       this.#probe(c, inst, kind, probe);
-      if (c.instance === inst) inst.timers.push(this.#timer(period, run));
+      if (c.instance === inst) this.#instanceTimer(inst, kind, period, run);
     };
-    inst.timers.push(this.#timer((probe.initialDelaySeconds ?? 0) * 1000 + (kind === 'readiness' ? 0 : 1), run));
+    this.#instanceTimer(inst, kind, (probe.initialDelaySeconds ?? 0) * 1000 + (kind === 'readiness' ? 0 : 1), run);
   }
 
   #probe(c: ContainerRun, inst: Instance, kind: 'liveness' | 'readiness', probe: ProbeSpec): void {
@@ -743,7 +747,8 @@ export class PodWorker {
   }
 
   #clearInstance(c: ContainerRun): void {
-    for (const t of c.instance?.timers ?? []) this.#ctx.clock.clearTimer(t);
+    for (const t of c.instance?.timers.values() ?? []) this.#ctx.clock.clearTimer(t);
+    c.instance?.timers.clear();
     c.instance = undefined;
   }
 
@@ -797,6 +802,16 @@ export class PodWorker {
     return this.#ctx.clock.setTimer(ms, () => {
       if (!this.#stopped) fn();
     });
+  }
+
+  #instanceTimer(inst: Instance, purpose: Instance['timers'] extends Map<infer K, Timer> ? K : never, ms: number, fn: () => void): void {
+    this.#ctx.clock.clearTimer(inst.timers.get(purpose));
+    inst.timers.set(purpose, this.#timer(ms, fn));
+  }
+
+  /** Pending timer handles of each container's current instance (tests: bounded, one per purpose). */
+  get instanceTimerCount(): number {
+    return this.#containers.reduce((n, c) => n + (c.instance?.timers.size ?? 0), 0);
   }
 
   #dirty(): void {

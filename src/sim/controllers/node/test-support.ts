@@ -130,3 +130,13 @@ export function eventsFor(ctx: SimContext, name: string, reason?: string): Event
 export function logText(ctx: SimContext, pod: string, instance: number, container = 'app'): string[] {
   return (ctx.logs.read('shop', pod, container, instance) ?? []).map((l) => l.text);
 }
+
+/** The log lines of the newest container instance that has any (the LogStore keeps only the last two). */
+export function latestLogText(ctx: SimContext, pod: string, container = 'app'): string[] {
+  const restarts = containerStatus(ctx, pod, container)?.restartCount ?? 0;
+  for (let instance = restarts + 1; instance >= 0; instance--) {
+    const lines = ctx.logs.read('shop', pod, container, instance);
+    if (lines) return lines.map((l) => l.text);
+  }
+  return [];
+}
