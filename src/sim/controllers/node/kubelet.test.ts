@@ -111,6 +111,15 @@ describe('Kubelet', () => {
     c.stop();
   });
 
+  it('fails a bare command name not in $PATH with StartError 127', async () => {
+    const c = testCluster([{ name: 'node-1' }]);
+    addPod(c.ctx, { name: 'bare', containers: [{ name: 'app', image: IMAGE, command: ['gunicorn'] }], behavior: { knownCommands: ['python'] } });
+    await c.run(15_000);
+    expect(eventsFor(c.ctx, 'bare', 'Failed')[0]?.message).toContain('exec: "gunicorn": executable file not found in $PATH');
+    expect(containerStatus(c.ctx, 'bare')?.lastState.terminated).toMatchObject({ exitCode: 127, reason: 'StartError' });
+    c.stop();
+  });
+
   it('crashes while a dependency has no ready endpoint and recovers once it has one', async () => {
     const c = testCluster([{ name: 'node-1' }]);
     c.ctx.store.create(res('endpoints'), { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'postgres', namespace: 'shop' }, subsets: [] });

@@ -443,8 +443,10 @@ export class PodWorker {
     if (command && behavior.knownCommands && !behavior.knownCommands.includes(command)) {
       const text = startError(command);
       this.#event('Warning', 'Failed', msg.error(text), c);
-      // A container that never started reports the zero time, as containerd does.
-      this.#finish(c, { kind: 'terminated', exitCode: 128, reason: 'StartError', message: text, startedAt: 0, finishedAt: this.#ctx.clock.now(), containerID: c.containerID });
+      // A container that never started reports the zero time, as containerd does. The contract:
+      // exit 128 for a path that does not exist, 127 for a bare name not found in $PATH (the shell's code).
+      const exitCode = command.includes('/') ? 128 : 127;
+      this.#finish(c, { kind: 'terminated', exitCode, reason: 'StartError', message: text, startedAt: 0, finishedAt: this.#ctx.clock.now(), containerID: c.containerID });
       return;
     }
     const now = this.#ctx.clock.now();
