@@ -230,6 +230,30 @@ describe('writes', () => {
     expect(deleted.json).toMatchObject({ kind: 'Pod', metadata: { name: 'unbound' } });
     expect((await api('DELETE', '/api/v1/namespaces/shop/pods/unbound')).status).toBe(404);
   });
+
+  it('deletes a bound pod gracefully (Terminating, then gone once its kubelet stopped it) and at once with gracePeriodSeconds=0', async () => {
+    const controllers = createNodeControllers(world.ctx);
+    for (const c of controllers) c.start();
+    onTestFinished(() => {
+      for (const c of controllers) c.stop();
+    });
+    const deleted = await api('DELETE', '/api/v1/namespaces/shop/pods/multi');
+    expect(deleted.status).toBe(200);
+    expect(deleted.json).toMatchObject({ kind: 'Pod', metadata: { name: 'multi', deletionGracePeriodSeconds: 30 } });
+    expect(Date.parse(deleted.json['metadata']['deletionTimestamp'] as string)).toBe(Math.floor(world.ctx.clock.now() / 1000) * 1000 + 30_000);
+    const table = await api('GET', '/api/v1/namespaces/shop/pods/multi', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(table.json['rows'][0]['cells'][2]).toBe('Terminating');
+    // A second DELETE returns the terminating pod; a shorter grace shortens it.
+    const again = await api('DELETE', '/api/v1/namespaces/shop/pods/multi', { body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 5 } });
+    expect(again.json).toMatchObject({ kind: 'Pod', metadata: { name: 'multi', deletionGracePeriodSeconds: 5 } });
+    await world.ctx.clock.runFor(15_000);
+    expect((await api('GET', '/api/v1/namespaces/shop/pods/multi')).status).toBe(404);
+
+    const forced = await api('DELETE', '/api/v1/namespaces/shop/pods/checkout-7f9c5d6b8-abcde?gracePeriodSeconds=0');
+    expect(forced.status).toBe(200);
+    expect(forced.json['metadata']['deletionTimestamp']).toBeUndefined();
+    expect((await api('GET', '/api/v1/namespaces/shop/pods/checkout-7f9c5d6b8-abcde')).status).toBe(404);
+  });
 });
 
 describe('logs, events.k8s.io, metrics', () => {

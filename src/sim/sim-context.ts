@@ -201,6 +201,11 @@ export interface SimContext {
   logs: LogStore;
   usage: UsageStore;
   nodeFaults: NodeFaultRegistry;
+  /**
+   * Set while a Kubelet controller runs: someone will finish a pod's graceful deletion. Without one (a
+   * hand-seeded store, controller unit tests) a pod delete removes the pod at once.
+   */
+  kubeletRunning?: boolean;
   /** Seeded, so a scenario plays the same way every time. */
   random: () => number;
   logger: Logger;

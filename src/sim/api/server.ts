@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { KubeObject, KubeObjectInput } from '../kube-types.js';
 import { apiVersionOf, infoFor, res as storeRes, type ResourceType } from '../resources.js';
+import { deletePodGracefully } from '../pod-deletion.js';
 import type { SimContext } from '../sim-context.js';
 import { StatusError, type StatusBody } from '../status-error.js';
 import type { ListOptions, ResourceInfo, WatchEvent } from '../store/object-store.js';
@@ -545,18 +546,36 @@ async function remove(call: Call, r: ResourceRoute): Promise<void> {
     throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${JSON.stringify(pre['uid'] ?? '')}, UID in object meta: ${current.metadata.uid}`, { name: current.metadata.name, group: t.group, kind: t.resource });
   }
   const isDry = dryRun(call) || (Array.isArray(opts['dryRun']) && opts['dryRun'].includes('All'));
+  if (t.kind === 'Pod' && t.group === '') {
+    const { pod } = deletePodGracefully(call.ctx, current.metadata.namespace, current.metadata.name, gracePeriod(call, opts), { dryRun: isDry });
+    return sendJson(call.res, 200, toWire(t, pod));
+  }
   const deleted = isDry ? current : call.ctx.store.delete(storeInfo(t), r.namespace, current.metadata.name);
   sendJson(call.res, 200, toWire(t, deleted));
+}
+
+/** `gracePeriodSeconds` from the query or the DeleteOptions body (the query wins); undefined when absent. */
+function gracePeriod(call: Call, opts: Obj): number | undefined {
+  const q = call.url.searchParams.get('gracePeriodSeconds');
+  const raw = q !== null && q !== '' ? Number(q) : opts['gracePeriodSeconds'];
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw)) throw StatusError.badRequest(`invalid gracePeriodSeconds: ${JSON.stringify(q ?? raw)}`);
+  // Negative means "the pod's default", as kubectl's --grace-period=-1.
+  return raw < 0 ? undefined : raw;
 }
 
 async function deleteCollection(call: Call, r: ResourceRoute): Promise<void> {
   const t = r.type;
   if (!t.verbs.includes('deletecollection')) throw methodNotAllowed('DELETE');
-  await deleteOptions(call);
+  const opts = await deleteOptions(call);
   const isDry = dryRun(call);
   const info = storeInfo(t);
   const items = call.ctx.store.list(info, { ...selectors(call, t), ...(r.namespace ? { namespace: r.namespace } : {}) }).items;
-  const deleted = isDry ? items : items.map((o) => call.ctx.store.delete(info, o.metadata.namespace, o.metadata.name));
+  const isPod = t.kind === 'Pod' && t.group === '';
+  const grace = isPod ? gracePeriod(call, opts) : undefined;
+  const deleted = isDry && !isPod
+    ? items
+    : items.map((o) => (isPod ? deletePodGracefully(call.ctx, o.metadata.namespace, o.metadata.name, grace, { dryRun: isDry }).pod : call.ctx.store.delete(info, o.metadata.namespace, o.metadata.name)));
   sendJson(call.res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: call.ctx.store.resourceVersion() }, items: deleted.map((o) => toWire(t, o)) });
 }
 
@@ -626,8 +645,14 @@ async function evict(call: Call, r: ResourceRoute): Promise<void> {
     const name = ((body['metadata'] ?? {}) as Obj)['name'];
     if (name !== undefined && name !== r.name) throw StatusError.badRequest(`name in URL does not match name in Eviction object`);
   }
+  let grace: number | undefined;
+  if (raw.toString('utf8').trim()) {
+    const body = parseObjectBody(raw, call.req.headers['content-type']);
+    const g = ((body['deleteOptions'] ?? {}) as Obj)['gracePeriodSeconds'];
+    if (typeof g === 'number' && Number.isInteger(g) && g >= 0) grace = g;
+  }
   const pod = mustGet(call, r);
-  if (!dryRun(call)) call.ctx.store.delete(storeInfo(r.type), pod.metadata.namespace, pod.metadata.name);
+  if (!dryRun(call)) deletePodGracefully(call.ctx, pod.metadata.namespace, pod.metadata.name, grace);
   sendJson(call.res, 201, successStatus(201));
 }
 

@@ -5,6 +5,7 @@
  * kubelet). Every applied fault is logged and recorded in the timeline.
  */
 import { controllerOf, type KubeObject } from '../kube-types.js';
+import { deletePodGracefully } from '../pod-deletion.js';
 import { res } from '../resources.js';
 import type { BehaviorKey, ContainerBehavior, SimContext } from '../sim-context.js';
 import type { Timer } from '../clock.js';
@@ -171,7 +172,7 @@ export class FaultInjector {
         const pods = podsOf(ctx, f.target).filter((p) => !p.metadata.deletionTimestamp);
         if (!pods.length) throw new Error(`${f.target.kind} ${f.target.namespace}/${f.target.name} has no pods to delete`);
         const pod = pods[Math.floor(ctx.random() * pods.length)] as KubeObject;
-        ctx.store.delete(res('pods'), pod.metadata.namespace, pod.metadata.name);
+        deletePodGracefully(ctx, pod.metadata.namespace, pod.metadata.name);
         return `pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name} of ${f.target.kind} ${f.target.name} deleted`;
       }
       case 'scale': {

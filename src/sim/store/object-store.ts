@@ -196,6 +196,11 @@ export class ObjectStore {
       // Identity and server-owned fields never change through an update.
       next.metadata.uid = current.metadata.uid;
       next.metadata.creationTimestamp = current.metadata.creationTimestamp;
+      // A deletion under way cannot be undone by an update.
+      if (current.metadata.deletionTimestamp && !next.metadata.deletionTimestamp) {
+        next.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
+        if (current.metadata.deletionGracePeriodSeconds !== undefined) next.metadata.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+      }
       if (namespace !== undefined) next.metadata.namespace = namespace;
       if (info.hasStatus) {
         if (current['status'] === undefined) delete next['status'];

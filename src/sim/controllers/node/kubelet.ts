@@ -60,6 +60,7 @@ export class Kubelet implements Controller, KubeletHost {
   }
 
   start(): void {
+    this.ctx.kubeletRunning = true;
     this.#unsubscribe = this.ctx.store.subscribe((c) => this.#onChange(c));
     for (const node of this.ctx.store.list(res('nodes')).items) this.#startAgent(node.metadata.name);
   }
@@ -70,6 +71,7 @@ export class Kubelet implements Controller, KubeletHost {
   }
 
   stop(): void {
+    this.ctx.kubeletRunning = false;
     this.#unsubscribe?.();
     for (const a of this.#agents.values()) this.#stopAgent(a);
     this.#agents.clear();
@@ -186,10 +188,16 @@ export class Kubelet implements Controller, KubeletHost {
   /** Starts a worker for a pod bound to a running kubelet (a fresh, non-terminal pod). */
   #admit(pod: KubeObject): void {
     const node = podSpec(pod).nodeName;
-    if (!node || !this.nodeRunning(node) || isTerminal(pod) || this.#workers.has(podKey(pod))) return;
+    if (!node || !this.nodeRunning(node) || this.#workers.has(podKey(pod))) return;
     const status = pod['status'] as { containerStatuses?: unknown[] } | undefined;
+    const ranBefore = isTerminal(pod) || !!status?.containerStatuses?.length;
+    if (ranBefore && pod.metadata.deletionTimestamp && !this.ctx.nodeFaults.get(node).kubeletStopped) {
+      // Being deleted and nothing of it runs here (finished, or run by an earlier kubelet): remove it.
+      this.#removePod(pod);
+      return;
+    }
     // A pod some earlier kubelet already ran (the simulator restarted) is left as it is.
-    if (status?.containerStatuses?.length) return;
+    if (ranBefore) return;
     const w = new PodWorker(this, pod);
     this.#workers.set(podKey(pod), w);
     if (pod.metadata.deletionTimestamp) {
@@ -197,6 +205,15 @@ export class Kubelet implements Controller, KubeletHost {
       return;
     }
     w.begin();
+  }
+
+  #removePod(pod: KubeObject): void {
+    try {
+      const current = this.ctx.store.get(res('pods'), pod.metadata.namespace, pod.metadata.name);
+      if (current?.metadata.uid === pod.metadata.uid) this.ctx.store.delete(res('pods'), pod.metadata.namespace, pod.metadata.name);
+    } catch {
+      // already gone
+    }
   }
 
   #drop(key: string): void {
@@ -249,6 +266,7 @@ export class Kubelet implements Controller, KubeletHost {
     if (!a.registered) this.#register(a);
     this.#postNodeStatus(a);
     if (resumed) this.#resume(a);
+    else for (const w of this.#workers.values()) if (w.node === a.name && w.pod.metadata.deletionTimestamp) w.resumeDeletion(w.pod);
   }
 
   /** The kubelet's node registration labels. */
@@ -273,8 +291,10 @@ export class Kubelet implements Controller, KubeletHost {
     for (const pod of this.ctx.store.list(res('pods')).items) {
       if (podSpec(pod).nodeName !== a.name) continue;
       const w = this.#workers.get(podKey(pod));
-      if (w) this.requestPublish(w);
-      else this.#admit(pod);
+      if (w) {
+        this.requestPublish(w);
+        if (pod.metadata.deletionTimestamp) w.resumeDeletion(pod);
+      } else this.#admit(pod);
     }
   }
 

@@ -38,13 +38,17 @@ describe('node lifecycle', () => {
     expect(condition(c.ctx, 'web', 'Ready')?.status).toBe('False');
     const uid = getPod(c.ctx, 'web').metadata.uid;
     await c.run(310_000);
-    expect(c.ctx.store.get(res('pods'), 'shop', 'web')).toBeUndefined();
+    // Evicted gracefully: with its kubelet unreachable the pod stays Terminating.
+    expect(getPod(c.ctx, 'web').metadata).toMatchObject({ uid, deletionGracePeriodSeconds: 30 });
+    expect(getPod(c.ctx, 'web').metadata.deletionTimestamp).toBeDefined();
     const eviction = (c.ctx.store.list(res('events')).items as unknown as { reason: string; message: string; involvedObject: { uid: string } }[]).find((e) => e.reason === 'TaintManagerEviction');
     expect(eviction).toMatchObject({ message: 'Marking for deletion Pod shop/web', involvedObject: { uid } });
 
     c.ctx.nodeFaults.set('node-1', { kubeletStopped: false });
     await c.run(20_000);
     expect(node(c.ctx, 'node-1').status.conditions.find((x) => x.type === 'Ready')?.status).toBe('True');
+    // The kubelet is back: it stops the containers and finishes the deletion.
+    expect(c.ctx.store.get(res('pods'), 'shop', 'web')).toBeUndefined();
     expect(node(c.ctx, 'node-1').spec?.taints ?? []).toEqual([]);
     expect(eventsFor(c.ctx, 'node-1', 'NodeReady')[0]?.message).toBe('Node node-1 status is now: NodeReady');
     c.stop();

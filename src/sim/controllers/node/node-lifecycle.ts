@@ -7,6 +7,7 @@
  */
 import type { Timer } from '../../clock.js';
 import type { KubeObject } from '../../kube-types.js';
+import { deletePodGracefully } from '../../pod-deletion.js';
 import { res } from '../../resources.js';
 import type { Controller, SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
@@ -99,7 +100,8 @@ export class NodeLifecycleController implements Controller {
       const nodeName = podSpec(pod).nodeName;
       if (nodeName && !names.has(nodeName)) {
         try {
-          store.delete(res('pods'), pod.metadata.namespace, pod.metadata.name);
+          // PodGC force-deletes (terminating or not): no kubelet is left to finish them.
+          deletePodGracefully(this.#ctx, pod.metadata.namespace, pod.metadata.name, 0);
         } catch {
           // gone
         }
@@ -229,7 +231,8 @@ export class NodeLifecycleController implements Controller {
     if (!pod || pod.metadata.uid !== uid) return;
     events.record(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${namespace ?? 'default'}/${name}`, TAINT_EVICTION);
     try {
-      store.delete(res('pods'), namespace, name);
+      // Graceful: on an unreachable node the pod stays Terminating until its kubelet is back.
+      deletePodGracefully(this.#ctx, namespace, name);
     } catch {
       // gone
     }

@@ -731,11 +731,29 @@ export class PodWorker {
     c.done = true;
   }
 
+  /** The kubelet of this pod's node is up (not stopped by a fault): it can act on the pod. */
+  #kubeletUp(): boolean {
+    return this.#host.nodeRunning(this.node) && !this.#ctx.nodeFaults.get(this.node).kubeletStopped;
+  }
+
+  /**
+   * The pod got a deletionTimestamp: SIGTERM every running container (they exit promptly, within
+   * min(grace, 2 s) simulated), then remove the pod. A stopped kubelet does nothing: the pod stays
+   * Terminating until the kubelet is back (`resumeDeletion`) or someone force-deletes it.
+   */
   #gracefulDelete(): void {
+    if (!this.#kubeletUp()) return;
     this.#deleting = true;
     for (const c of this.#containers) if (c.state.kind === 'running') this.#event('Normal', 'Killing', msg.stopping(c.spec.name), c);
-    const grace = Math.min(((podSpec(this.#pod).terminationGracePeriodSeconds ?? 30) * 1000), DELETE_GRACE_MS);
+    const meta = this.#pod.metadata;
+    const graceSeconds = meta.deletionGracePeriodSeconds ?? podSpec(this.#pod).terminationGracePeriodSeconds ?? 30;
+    const grace = Math.min(graceSeconds * 1000, DELETE_GRACE_MS);
     this.#timer(this.#evicted ? HARD_EVICTION_GRACE_MS : grace, () => {
+      if (!this.#kubeletUp()) {
+        // Stopped meanwhile: finish once the kubelet is back.
+        this.#deleting = false;
+        return;
+      }
       for (const c of this.#containers) this.#kill(c, 143, 'Error');
       this.#ctx.usage.dropPod(this.namespace, this.name);
       try {
@@ -746,6 +764,12 @@ export class PodWorker {
       }
       this.#host.forget(this);
     });
+  }
+
+  /** The kubelet came back: a deletion it could not act on goes ahead now. */
+  resumeDeletion(pod: KubeObject): void {
+    this.#pod = pod;
+    if (pod.metadata.deletionTimestamp && !this.#deleting) this.#gracefulDelete();
   }
 
   #clearInstance(c: ContainerRun): void {

@@ -8,6 +8,7 @@
  */
 import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
+import { deletePodGracefully } from '../../pod-deletion.js';
 import type { SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
 import { ensureControllerRevision } from './controller-revision.js';
@@ -252,8 +253,9 @@ export class DaemonSetController extends KeyedController {
   }
 
   #deletePod(ds: KubeObject, pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp) return; // already terminating
     try {
-      this.ctx.store.delete(res('pods'), pod.metadata.namespace, pod.metadata.name);
+      deletePodGracefully(this.ctx, pod.metadata.namespace, pod.metadata.name);
       this.ctx.events.record(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, SOURCE);
     } catch {
       // already gone

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../kube-types.js';
 import { RESOURCES, res, storeKey } from '../../resources.js';
+import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, type ReconcileResult } from './keyed-controller.js';
 
@@ -56,7 +57,11 @@ export class GarbageCollector extends KeyedController {
       if (!obj || !refs.some((r) => r.uid === ownerUid)) continue;
       const live = refs.filter((r) => r.uid !== ownerUid && this.#alive.has(r.uid));
       try {
-        if (live.length === 0) this.ctx.store.delete(info, dep.namespace, dep.name);
+        if (live.length === 0) {
+          if (info.key === 'pods') {
+            if (!obj.metadata.deletionTimestamp) deletePodGracefully(this.ctx, dep.namespace, dep.name);
+          } else this.ctx.store.delete(info, dep.namespace, dep.name);
+        }
         else {
           this.ctx.store.mutate(info, dep.namespace, dep.name, (o) => {
             o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);

@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
+import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { intOr, isPodActive, isPodReady, ownerKeyOf, phaseOf, podFromTemplate, podsOwnedBy, randomSuffix, writeStatus, type Condition, type PodTemplate } from './pod-utils.js';
@@ -211,8 +212,9 @@ export class JobController extends KeyedController {
   }
 
   #deletePod(job: KubeObject, pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp) return; // already terminating
     try {
-      this.ctx.store.delete(res('pods'), pod.metadata.namespace, pod.metadata.name);
+      deletePodGracefully(this.ctx, pod.metadata.namespace, pod.metadata.name);
       this.ctx.events.record(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, SOURCE);
     } catch {
       // already gone

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
+import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import {
@@ -102,7 +103,7 @@ export class ReplicaSetController extends KeyedController {
       this.#backoff.delete(rs.metadata.uid);
       for (const pod of active.sort(deletionOrder).slice(0, diff)) {
         try {
-          this.ctx.store.delete(res('pods'), namespace, pod.metadata.name);
+          deletePodGracefully(this.ctx, namespace, pod.metadata.name);
           this.ctx.events.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, SOURCE);
         } catch (err) {
           this.ctx.events.record(rs, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`, SOURCE);

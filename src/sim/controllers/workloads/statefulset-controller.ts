@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
+import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
 import { ensureControllerRevision } from './controller-revision.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
@@ -75,6 +76,11 @@ export class StatefulSetController extends KeyedController {
         if (ordered || !created) blocked = true;
         continue;
       }
+      // A terminating ordinal keeps its name until the kubelet removes it: only then is it recreated.
+      if (pod.metadata.deletionTimestamp) {
+        if (ordered) blocked = true;
+        continue;
+      }
       const phase = phaseOf(pod);
       if (phase === 'Failed' || phase === 'Succeeded') {
         this.#deletePod(sts, pod);
@@ -89,7 +95,9 @@ export class StatefulSetController extends KeyedController {
     const surplus = [...byOrdinal.keys()].filter((i) => i >= replicas).sort((a, b) => b - a);
     if (surplus.length && !(ordered && blocked)) {
       const allHealthy = [...byOrdinal.entries()].filter(([i]) => i < replicas).every(([, p]) => healthy(p));
-      for (const i of ordered ? surplus.slice(0, allHealthy ? 1 : 0) : surplus) {
+      // Ordered: one at a time, and not while a surplus pod is still terminating.
+      const terminating = surplus.some((i) => byOrdinal.get(i)?.metadata.deletionTimestamp);
+      for (const i of ordered ? surplus.slice(0, allHealthy && !terminating ? 1 : 0) : surplus) {
         const pod = byOrdinal.get(i);
         if (pod) this.#deletePod(sts, pod);
         byOrdinal.delete(i);
@@ -111,7 +119,7 @@ export class StatefulSetController extends KeyedController {
 
     const now = this.ctx.clock.now();
     const minReady = intOr(spec.minReadySeconds, 0);
-    const pods = [...byOrdinal.values()];
+    const pods = [...byOrdinal.values()].filter((p) => !p.metadata.deletionTimestamp);
     const updated = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] === updateRevision).length;
     const current = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] === currentRevision).length;
     const done = updated === replicas && pods.length === replicas;
@@ -192,8 +200,9 @@ export class StatefulSetController extends KeyedController {
   }
 
   #deletePod(sts: KubeObject, pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp) return; // already terminating
     try {
-      this.ctx.store.delete(res('pods'), pod.metadata.namespace, pod.metadata.name);
+      deletePodGracefully(this.ctx, pod.metadata.namespace, pod.metadata.name);
       this.ctx.events.record(sts, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`, SOURCE);
     } catch {
       // already gone
