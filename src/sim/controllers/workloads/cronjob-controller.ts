@@ -8,8 +8,8 @@ import { res } from '../../resources.js';
 import type { Change } from '../../store/object-store.js';
 import { parseCronSchedule, nextCronTime } from './cron-schedule.js';
 import { jobFinished, type JobStatus } from './job-controller.js';
-import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
-import { isControlledBy, ownerKeyOf, ownerRef, writeStatus } from './pod-utils.js';
+import { KeyedController, splitKey, type ReconcileResult } from './keyed-controller.js';
+import { isControlledBy, ownerRef, writeStatus, allKeys, ownerKeysFor } from './pod-utils.js';
 
 const SOURCE = { component: 'cronjob-controller' };
 const MAX_MISSED_SCAN = 10_000;
@@ -38,13 +38,11 @@ export class CronJobController extends KeyedController {
   readonly name = 'cronjob-controller';
 
   protected keysFor(change: Change): string[] {
-    if (change.key === 'cronjobs.batch') return [nsKey(change.object.metadata.namespace, change.object.metadata.name)];
-    if (change.key !== 'jobs.batch') return [];
-    return [ownerKeyOf(change.object, 'CronJob'), ownerKeyOf(change.previous, 'CronJob')].filter((k): k is string => !!k);
+    return ownerKeysFor(change, 'cronjobs.batch', 'jobs.batch', 'CronJob');
   }
 
   protected initialKeys(): string[] {
-    return this.ctx.store.list(res('cronjobs.batch')).items.map((c) => nsKey(c.metadata.namespace, c.metadata.name));
+    return allKeys(this.ctx, 'cronjobs.batch');
   }
 
   protected reconcile(key: string): ReconcileResult {

@@ -12,8 +12,8 @@ import { deletePodGracefully } from '../../pod-deletion.js';
 import type { SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
 import { ensureControllerRevision } from './controller-revision.js';
-import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
-import { intOr, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, ownerKeyOf, phaseOf, podFromTemplate, podsOwnedBy, randomSuffix, writeStatus, type PodTemplate } from './pod-utils.js';
+import { KeyedController, splitKey, type ReconcileResult } from './keyed-controller.js';
+import { intOr, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, phaseOf, podFromTemplate, podsOwnedBy, randomSuffix, writeStatus, type PodTemplate, allKeys, ownerKeysFor } from './pod-utils.js';
 import { admitPod } from './resource-quota.js';
 
 const SOURCE = { component: 'daemonset-controller' };
@@ -129,18 +129,16 @@ export class DaemonSetController extends KeyedController {
   }
 
   protected keysFor(change: Change): string[] {
-    if (change.key === 'daemonsets.apps') return [nsKey(change.object.metadata.namespace, change.object.metadata.name)];
     if (change.key === 'nodes') {
       const labelsOrTaints = (o: KubeObject | undefined) => JSON.stringify([o?.metadata.labels, (o?.['spec'] as { taints?: unknown } | undefined)?.taints]);
       if (change.type === 'MODIFIED' && labelsOrTaints(change.object) === labelsOrTaints(change.previous)) return [];
       return this.initialKeys();
     }
-    if (change.key !== 'pods') return [];
-    return [ownerKeyOf(change.object, 'DaemonSet'), ownerKeyOf(change.previous, 'DaemonSet')].filter((k): k is string => !!k);
+    return ownerKeysFor(change, 'daemonsets.apps', 'pods', 'DaemonSet');
   }
 
   protected initialKeys(): string[] {
-    return this.ctx.store.list(res('daemonsets.apps')).items.map((d) => nsKey(d.metadata.namespace, d.metadata.name));
+    return allKeys(this.ctx, 'daemonsets.apps');
   }
 
   protected reconcile(key: string): ReconcileResult {

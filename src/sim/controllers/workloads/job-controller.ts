@@ -8,8 +8,8 @@ import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
-import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
-import { intOr, isPodActive, isPodReady, ownerKeyOf, phaseOf, podFromTemplate, podsOwnedBy, randomSuffix, writeStatus, type Condition, type PodTemplate } from './pod-utils.js';
+import { KeyedController, splitKey, type ReconcileResult } from './keyed-controller.js';
+import { intOr, isPodActive, isPodReady, phaseOf, podFromTemplate, podsOwnedBy, randomSuffix, writeStatus, type Condition, type PodTemplate, allKeys, ownerKeysFor } from './pod-utils.js';
 import { admitPod } from './resource-quota.js';
 
 const SOURCE = { component: 'job-controller' };
@@ -55,13 +55,11 @@ export class JobController extends KeyedController {
   readonly #counted = new Map<string, { succeeded: Set<string>; failed: Set<string>; lastFailure: number }>();
 
   protected keysFor(change: Change): string[] {
-    if (change.key === 'jobs.batch') return [nsKey(change.object.metadata.namespace, change.object.metadata.name)];
-    if (change.key !== 'pods') return [];
-    return [ownerKeyOf(change.object, 'Job'), ownerKeyOf(change.previous, 'Job')].filter((k): k is string => !!k);
+    return ownerKeysFor(change, 'jobs.batch', 'pods', 'Job');
   }
 
   protected initialKeys(): string[] {
-    return this.ctx.store.list(res('jobs.batch')).items.map((j) => nsKey(j.metadata.namespace, j.metadata.name));
+    return allKeys(this.ctx, 'jobs.batch');
   }
 
   protected reconcile(key: string): ReconcileResult {

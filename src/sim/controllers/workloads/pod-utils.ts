@@ -7,6 +7,8 @@ import { controllerOf } from '../../kube-types.js';
 import { res } from '../../resources.js';
 import type { SimContext } from '../../sim-context.js';
 import { parseQuantity } from '../../units.js';
+import type { Change } from '../../store/object-store.js';
+import { nsKey } from './keyed-controller.js';
 
 /** The alphabet of generated names (no vowels, no confusable digits), as apimachinery's `rand.String`. */
 export const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -229,4 +231,19 @@ export function writeStatus(ctx: SimContext, resource: string, obj: KubeObject, 
   return ctx.store.mutate(res(resource), obj.metadata.namespace, obj.metadata.name, (o) => {
     o['status'] = status;
   }, { subresource: 'status' });
+}
+
+/**
+ * The keys an owner controller reconciles for a change: the owner itself when it changes, and the
+ * controlling owner of a changed dependent (before and after the change).
+ */
+export function ownerKeysFor(change: Change, ownerKey: string, dependentKey: string, ownerKind: string): string[] {
+  if (change.key === ownerKey) return [nsKey(change.object.metadata.namespace, change.object.metadata.name)];
+  if (change.key !== dependentKey) return [];
+  return [ownerKeyOf(change.object, ownerKind), ownerKeyOf(change.previous, ownerKind)].filter((k): k is string => !!k);
+}
+
+/** Every object of a resource, as reconcile keys. */
+export function allKeys(ctx: SimContext, resourceKey: string): string[] {
+  return ctx.store.list(res(resourceKey)).items.map((o) => nsKey(o.metadata.namespace, o.metadata.name));
 }

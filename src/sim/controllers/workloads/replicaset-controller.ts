@@ -7,7 +7,7 @@ import type { KubeObject } from '../../kube-types.js';
 import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
-import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
+import { KeyedController, splitKey, type ReconcileResult } from './keyed-controller.js';
 import {
   findCondition,
   intOr,
@@ -15,7 +15,6 @@ import {
   isPodAvailable,
   isPodReady,
   msUntilAvailable,
-  ownerKeyOf,
   phaseOf,
   podFromTemplate,
   podsOwnedBy,
@@ -23,6 +22,8 @@ import {
   writeStatus,
   type Condition,
   type PodTemplate,
+  allKeys,
+  ownerKeysFor,
 } from './pod-utils.js';
 import { admitPod } from './resource-quota.js';
 import { fromLabelSelectorObject, matchesLabels } from '../../store/selectors.js';
@@ -66,13 +67,11 @@ export class ReplicaSetController extends KeyedController {
   readonly #backoff = new Map<string, { until: number; delay: number }>();
 
   protected keysFor(change: Change): string[] {
-    if (change.key === 'replicasets.apps') return [nsKey(change.object.metadata.namespace, change.object.metadata.name)];
-    if (change.key !== 'pods') return [];
-    return [ownerKeyOf(change.object, 'ReplicaSet'), ownerKeyOf(change.previous, 'ReplicaSet')].filter((k): k is string => !!k);
+    return ownerKeysFor(change, 'replicasets.apps', 'pods', 'ReplicaSet');
   }
 
   protected initialKeys(): string[] {
-    return this.ctx.store.list(res('replicasets.apps')).items.map((r) => nsKey(r.metadata.namespace, r.metadata.name));
+    return allKeys(this.ctx, 'replicasets.apps');
   }
 
   protected reconcile(key: string): ReconcileResult {

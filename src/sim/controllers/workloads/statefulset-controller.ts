@@ -9,8 +9,8 @@ import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';
 import { ensureControllerRevision } from './controller-revision.js';
-import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
-import { intOr, isPodAvailable, isPodReady, msUntilAvailable, ownerKeyOf, phaseOf, podFromTemplate, podsOwnedBy, writeStatus, type PodTemplate } from './pod-utils.js';
+import { KeyedController, splitKey, type ReconcileResult } from './keyed-controller.js';
+import { intOr, isPodAvailable, isPodReady, msUntilAvailable, phaseOf, podFromTemplate, podsOwnedBy, writeStatus, type PodTemplate, allKeys, ownerKeysFor } from './pod-utils.js';
 import { admitPod } from './resource-quota.js';
 
 const SOURCE = { component: 'statefulset-controller' };
@@ -40,13 +40,11 @@ export class StatefulSetController extends KeyedController {
   readonly name = 'statefulset-controller';
 
   protected keysFor(change: Change): string[] {
-    if (change.key === 'statefulsets.apps') return [nsKey(change.object.metadata.namespace, change.object.metadata.name)];
-    if (change.key !== 'pods') return [];
-    return [ownerKeyOf(change.object, 'StatefulSet'), ownerKeyOf(change.previous, 'StatefulSet')].filter((k): k is string => !!k);
+    return ownerKeysFor(change, 'statefulsets.apps', 'pods', 'StatefulSet');
   }
 
   protected initialKeys(): string[] {
-    return this.ctx.store.list(res('statefulsets.apps')).items.map((s) => nsKey(s.metadata.namespace, s.metadata.name));
+    return allKeys(this.ctx, 'statefulsets.apps');
   }
 
   protected reconcile(key: string): ReconcileResult {
