@@ -3,7 +3,7 @@
  * object within 10 minutes bumps `count` and `lastTimestamp` of one Event instead of creating another.
  */
 import type { Clock } from './clock.js';
-import type { KubeObject } from './kube-types.js';
+import { objectRef, type KubeObject } from './kube-types.js';
 import { res } from './resources.js';
 import type { Controller, SimContext } from './sim-context.js';
 import type { ObjectStore } from './store/object-store.js';
@@ -54,15 +54,7 @@ export class EventRecorder {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          name: obj.metadata.name,
-          ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-          uid: obj.metadata.uid,
-          resourceVersion: obj.metadata.resourceVersion,
-          ...(fieldPath ? { fieldPath } : {}),
-        },
+        involvedObject: objectRef(obj, fieldPath),
         reason,
         message,
         source: { component: source.component, ...(source.host ? { host: source.host } : {}) },
