@@ -150,14 +150,14 @@ export class NatsBus implements Bus {
   readonly #statusLoop: Promise<void>;
   #closing: Promise<void> | undefined;
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, options: NatsBusOptions, logger: Logger, onReconnect: () => void) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, options: NatsBusOptions, logger: Logger, attempts: { failed: number }) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = jetstream(nc);
     this.#logger = logger;
     this.#namespace = options.namespace;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-    this.#statusLoop = this.#watchStatus(onReconnect);
+    this.#statusLoop = this.#watchStatus(attempts);
   }
 
   /**
@@ -170,14 +170,16 @@ export class NatsBus implements Bus {
     const logger = options.logger ?? silentLogger();
     const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
     const base = options.reconnectTimeWaitMs ?? DEFAULT_RECONNECT_TIME_WAIT_MS;
-    let failedAttempts = 0;
+    // nats.js calls the delay handler on every pass of its dial loop, not once per attempt, so the
+    // handler must not count calls: attempts are counted from 'reconnecting' statuses instead.
+    const attempts = { failed: 0 };
     const connection: NodeConnectionOptions = {
       servers,
       name: options.name ?? 'aetherius',
       timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: options.maxReconnectAttempts ?? -1,
       reconnectTimeWait: base,
-      reconnectDelayHandler: () => Math.min(base * 2 ** Math.min(failedAttempts++, 16), MAX_RECONNECT_DELAY_MS) + Math.random() * 100,
+      reconnectDelayHandler: () => Math.min(base * 2 ** Math.min(attempts.failed, 16), MAX_RECONNECT_DELAY_MS),
     };
     if (options.tls) connection.tls = { ...options.tls };
     if (options.user !== undefined) {
@@ -200,7 +202,7 @@ export class NatsBus implements Bus {
     }
     try {
       const jsm = await jetstreamManager(nc);
-      const bus = new NatsBus(nc, jsm, options, logger, () => (failedAttempts = 0));
+      const bus = new NatsBus(nc, jsm, options, logger, attempts);
       await bus.#learnStreams().catch((err: unknown) => {
         // Not fatal: ensureStreams teaches the bus its durable subjects as well.
         logger.warn({ err }, 'bus could not list existing JetStream streams');
@@ -448,7 +450,7 @@ export class NatsBus implements Bus {
     await this.#statusLoop;
   }
 
-  async #watchStatus(onReconnect: () => void): Promise<void> {
+  async #watchStatus(attempts: { failed: number }): Promise<void> {
     try {
       for await (const s of this.#nc.status()) {
         switch (s.type) {
@@ -456,10 +458,11 @@ export class NatsBus implements Bus {
             this.#logger.warn({ server: s.server }, 'bus disconnected from NATS');
             break;
           case 'reconnecting':
-            this.#logger.debug('bus reconnecting to NATS');
+            attempts.failed++;
+            this.#logger.debug({ attempt: attempts.failed }, 'bus reconnecting to NATS');
             break;
           case 'reconnect':
-            onReconnect();
+            attempts.failed = 0;
             this.#logger.info({ server: s.server }, 'bus reconnected to NATS');
             break;
           case 'ldm':
