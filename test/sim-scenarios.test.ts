@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ROOT_CAUSE_TYPES, type RootCauseType } from '../src/contracts/root-cause-taxonomy.js';
-import type { KubeObject } from '../src/sim/kube-types.js';
+import type { KubeObject } from '../src/core/kube/kube-types.js';
 import { RESOURCES, infoFor, res } from '../src/sim/resources.js';
 import { listScenarios, type ScenarioEntry } from '../src/sim/scenario/library.js';
 import { durationMs, workloadLabels, type Scenario, type Workload } from '../src/sim/scenario/schema.js';

@@ -86,6 +86,30 @@ export class StoreError extends UnavailableError {
   override readonly code = 'AETHERIUS_E_STORE';
 }
 
+/**
+ * The Kubernetes API answered with an error status (or a watch sent an ERROR event). `status` is the
+ * HTTP code (404, 409, 410 Gone/Expired, 429, 5xx) and `reason` the Status reason (`NotFound`, `Expired`).
+ * Retryable for 429 and 5xx; 0 means the server was not reached.
+ */
+export class KubeApiError extends AetheriusError {
+  readonly code = 'AETHERIUS_E_KUBE_API';
+  override readonly retryable: boolean;
+  readonly status: number;
+  readonly reason: string;
+
+  constructor(message: string, status: number, reason = '', options?: AetheriusErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.reason = reason;
+    this.retryable = status === 0 || status === 429 || status >= 500;
+  }
+
+  /** True for 410 Gone / Expired: the resourceVersion is too old, relist. */
+  get expired(): boolean {
+    return this.status === 410;
+  }
+}
+
 export function isAetheriusError(err: unknown): err is AetheriusError {
   return err instanceof AetheriusError;
 }

@@ -3,7 +3,7 @@
  * object within 10 minutes bumps `count` and `lastTimestamp` of one Event instead of creating another.
  */
 import type { Clock } from './clock.js';
-import { objectRef, type KubeObject } from './kube-types.js';
+import { objectRef, type KubeObject } from '../core/kube/kube-types.js';
 import { res } from './resources.js';
 import type { Controller, SimContext } from './sim-context.js';
 import type { ObjectStore } from './store/object-store.js';

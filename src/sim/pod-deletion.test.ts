@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addPod, eventsFor, testCluster, testContext } from './controllers/node/test-support.js';
 import { createWorkloadControllers } from './controllers/workloads/workload-controllers.js';
-import type { KubeObject } from './kube-types.js';
+import type { KubeObject } from '../core/kube/kube-types.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { res } from './resources.js';
 

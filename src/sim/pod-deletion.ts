@@ -5,7 +5,7 @@
  * Terminating until its kubelet stops the containers and removes it; an unbound pod, a grace of 0
  * (`--force --grace-period=0`) or a world without a kubelet removes it at once.
  */
-import type { KubeObject } from './kube-types.js';
+import type { KubeObject } from '../core/kube/kube-types.js';
 import { res } from './resources.js';
 import type { SimContext } from './sim-context.js';
 

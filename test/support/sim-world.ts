@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimApiServer, writeKubeconfig, type SimApiServer } from '../../src/sim/api/index.js';
-import type { KubeObject } from '../../src/sim/kube-types.js';
+import type { KubeObject } from '../../src/core/kube/kube-types.js';
 import { res } from '../../src/sim/resources.js';
 import { type SimContext } from '../../src/sim/sim-context.js';
 

@@ -14,6 +14,7 @@ import {
   NotImplementedError,
   TimeoutError,
   UnavailableError,
+  KubeApiError,
   type ValidationIssue,
 } from '../../contracts/index.js';
 
@@ -29,6 +30,7 @@ export function statusFor(err: AetheriusError): number {
   if (err instanceof NotImplementedError) return 501;
   if (err instanceof TimeoutError) return 504;
   if (err instanceof NoRespondersError || err instanceof UnavailableError) return 503;
+  if (err instanceof KubeApiError) return 502;
   return 500;
 }
 

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { configSchema } from './schema.js';
 
-export type ConfigKeyKind = 'string' | 'number' | 'boolean' | 'duration' | 'enum';
+export type ConfigKeyKind = 'string' | 'number' | 'boolean' | 'duration' | 'enum' | 'list';
 
 export interface ConfigKey {
   /** Dotted path, e.g. `bus.tls.ca_file`. */
@@ -63,6 +63,8 @@ function leafKind(schema: z.ZodType): { kind: ConfigKeyKind; options?: string[] 
         return { kind: 'number' };
       case 'enum':
         return { kind: 'enum', options: Object.values(d.entries ?? {}) };
+      case 'array':
+        return { kind: 'list' };
       default:
         return { kind: 'string' };
     }
@@ -132,7 +134,7 @@ export function knownChildren(parentPath: string): string[] {
 export function configReferenceMarkdown(): string {
   const rows = CONFIG_KEYS.map((k) => {
     const def = k.default === undefined ? '' : k.default === '' ? '`""`' : `\`${showValue(k.default)}\``;
-    const kind = k.kind === 'enum' && k.options ? `one of ${k.options.map((o) => `\`${o}\``).join(', ')}` : k.kind;
+    const kind = k.kind === 'enum' && k.options ? `one of ${k.options.map((o) => `\`${o}\``).join(', ')}` : k.kind === 'list' ? 'list (env: comma-separated)' : k.kind;
     return `| \`${k.path}\` | ${def} | \`${k.env}\` | ${kind} | ${k.description.replace(/\|/g, '\\|')} |`;
   });
   return ['| key | default | environment variable | type | meaning |', '|---|---|---|---|---|', ...rows].join('\n');

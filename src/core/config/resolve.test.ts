@@ -57,6 +57,14 @@ log_level: debug
     expect(origins['database.url']).toBe('AETHERIUS_DATABASE_URL');
   });
 
+  it('reads list keys from comma-separated environment variables and validates each item', () => {
+    const { config } = resolveConfig({ env: { AETHERIUS_AGENT_WATCHER_NAMESPACES: 'shop, payments', AETHERIUS_AGENT_WATCHER_REASON_FILTERS: '' } });
+    expect(config.agent.watcher.namespaces).toEqual(['shop', 'payments']);
+    expect(config.agent.watcher.reason_filters).toEqual([]);
+    const issues = problems(() => resolveConfig({ env: { AETHERIUS_AGENT_WATCHER_NAMESPACES: 'shop,Bad_NS' } }));
+    expect(issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(/agent\.watcher\.namespaces\.1.*DNS-1123/);
+  });
+
   it('lists every problem at once, naming the key path, the bad value and where it came from', () => {
     const issues = problems(() =>
       resolveConfig({

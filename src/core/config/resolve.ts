@@ -141,6 +141,8 @@ function coerceEnv(key: ConfigKey, value: string): unknown {
       const n = Number(value.trim());
       return value.trim() !== '' && Number.isFinite(n) ? n : value;
     }
+    case 'list':
+      return value.trim() === '' ? [] : value.split(',').map((v) => v.trim());
     default:
       return value;
   }

@@ -94,6 +94,52 @@ export const configSchema = z.strictObject({
       buffer_size: z.number().int().min(1).max(10_000_000).default(1000).meta({ description: 'Events the agent keeps while the bus is unreachable.' }),
       enable_metrics: z.boolean().default(true).meta({ description: 'Collect and send metrics.' }),
       enable_events: z.boolean().default(true).meta({ description: 'Watch and send events.' }),
+      journal_dir: z
+        .string()
+        .default('')
+        .meta({ description: 'Directory of the on-disk journal that holds outbound messages beyond buffer_size while the bus is unreachable. Empty: a directory under the system temp dir named after the cluster id.' }),
+      journal_max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(256 * 1024 * 1024)
+        .meta({ description: 'Largest size of the on-disk journal. When full, the oldest low-severity messages are dropped first (counted in aetherius_agent_events_dropped_total).' }),
+      watcher: z
+        .strictObject({
+          namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (DNS-1123 label)')).default([]).meta({ description: 'Namespaces to watch. Empty: all namespaces (cluster-scoped kinds such as nodes are always watched).' }),
+          event_types: z.array(z.enum(['Normal', 'Warning'])).default([]).meta({ description: 'Kubernetes event types to report. Empty: both. Severity comes from the reason table, not the type: kubelet records NodeNotReady as Normal.' }),
+          reason_filters: z.array(z.string().min(1).max(128)).default([]).meta({ description: 'Only report these reasons (event reasons and state-derived reasons). Empty: every reason.' }),
+          min_severity: z.enum(['low', 'medium', 'high', 'critical']).default('low').meta({ description: 'Lowest severity reported: low, medium, high or critical.' }),
+          worker_count: z.number().int().min(1).max(64).default(5).meta({ description: 'Workers classifying and converting watch notifications.' }),
+          buffer_size: z.number().int().min(1).max(1_000_000).default(1000).meta({ description: 'Watch notifications queued for the workers before informers are paused.' }),
+          resync_period: durationKey('30m', 'How often informers relist everything to repair anything a watch missed. 0s: never.'),
+        })
+        .prefault({}),
+      commands: z
+        .strictObject({
+          timeout: durationKey('30s', 'Default and longest time a diagnostic command may run; a command asking for more gets this.'),
+          max_output_bytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(1024 * 1024).meta({ description: 'Largest command output sent back; longer output is truncated with a marker.' }),
+          rate_per_minute: z.number().int().min(1).max(100_000).default(120).meta({ description: 'Commands accepted per minute by this agent (token bucket); more are rejected with reason rate_limited.' }),
+          max_concurrent: z.number().int().min(1).max(256).default(4).meta({ description: 'Commands running at once; more are rejected with reason concurrency_limited.' }),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+
+  kube: z
+    .strictObject({
+      kubeconfig: z.string().default('').meta({ description: 'Kubeconfig file the agent uses outside a cluster. Empty: the in-cluster ServiceAccount when present, else KUBECONFIG, else ~/.kube/config.' }),
+      context: z.string().default('').meta({ description: 'Kubeconfig context. Empty: the current-context.' }),
+      qps: z.number().positive().max(10_000).default(50).meta({ description: 'Steady requests per second the agent sends to the Kubernetes API (watches excluded).' }),
+      burst: z.number().int().min(1).max(100_000).default(100).meta({ description: 'Requests the agent may send at once above qps.' }),
+    })
+    .prefault({}),
+
+  remediation: z
+    .strictObject({
+      enabled: z.boolean().default(false).meta({ description: 'Allow write actions (patch, scale, rollout undo, delete pod, cordon, drain). Even then each command needs an approval token signed by the control plane.' }),
+      approval_key: z.string().default('').meta({ description: 'Shared HMAC key that signs and verifies approval tokens (at least 32 characters). Prefer approval_key_file or the AETHERIUS_REMEDIATION_APPROVAL_KEY variable over the file.', secret: true }),
+      approval_key_file: z.string().default('').meta({ description: 'File holding the approval key (e.g. a mounted Secret). Used when approval_key is empty.' }),
     })
     .prefault({}),
 

@@ -2,7 +2,7 @@
  * events.k8s.io/v1 is a view of the core Events in the store: converted on the way out and back on the
  * way in, as the real API server converts between the two versions of one stored resource.
  */
-import type { KubeObject } from '../kube-types.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
 import type { FieldSelector } from '../store/selectors.js';
 
 type Obj = Record<string, unknown>;

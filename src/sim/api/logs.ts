@@ -2,7 +2,7 @@
  * `pods/{name}/log`: container logs from the LogStore, with the kubelet's choice of instance (the
  * container's restartCount; `previous` is the one before) and its error messages.
  */
-import type { KubeObject } from '../kube-types.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
 import type { LogLine, SimContext } from '../sim-context.js';
 import { StatusError } from '../status-error.js';
 

@@ -2,12 +2,12 @@
  * metrics.k8s.io/v1beta1, what `kubectl top` and HPAs read: PodMetrics per pod from the kubelet's
  * usage records, NodeMetrics summed over the pods on each node. Read-only and computed on request.
  */
-import type { KubeObject } from '../kube-types.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
 import { res } from '../resources.js';
 import type { SimContext } from '../sim-context.js';
 import { StatusError } from '../status-error.js';
 import { matchesLabels, type LabelSelector } from '../store/selectors.js';
-import { formatBytes, formatMillicores } from '../units.js';
+import { formatBytes, formatMillicores } from '../../core/kube/units.js';
 
 const API_VERSION = 'metrics.k8s.io/v1beta1';
 const WINDOW = '30s';

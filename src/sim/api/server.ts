@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KubeObject, KubeObjectInput } from '../kube-types.js';
+import type { KubeObject, KubeObjectInput } from '../../core/kube/kube-types.js';
 import { apiVersionOf, infoFor, res as storeRes, type ResourceType } from '../resources.js';
 import { deletePodGracefully } from '../pod-deletion.js';
 import type { SimContext } from '../sim-context.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../kube-types.js';
-import { formatBytes, formatMillicores, parseQuantity } from '../units.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
+import { formatBytes, formatMillicores, parseQuantity } from '../../core/kube/units.js';
 import { humanDuration, podStatusReason } from './tables.js';
 import { rfc3339Nano } from './logs.js';
 

@@ -3,7 +3,7 @@
  * with the columns and cell wording of the real API server's printers (pkg/printers/internalversion),
  * so `kubectl get` looks the same against the simulator as against a cluster.
  */
-import type { KubeObject } from '../kube-types.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
 import type { ResourceType } from '../resources.js';
 
 type Obj = Record<string, unknown>;

@@ -2,11 +2,11 @@
  * Create/update validation for the kinds remediation touches, with the field paths and wording of the
  * real API server, so a bad change is refused with a 422 Invalid naming the field.
  */
-import type { KubeObject } from '../kube-types.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
 import type { ResourceType } from '../resources.js';
 import { StatusError, type StatusCause } from '../status-error.js';
 import { fromLabelSelectorObject, matchesLabels } from '../store/selectors.js';
-import { parseQuantity } from '../units.js';
+import { parseQuantity } from '../../core/kube/units.js';
 
 type Obj = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  * through the registries the kubelet and node controllers read (a container's behavior, a stopped
  * kubelet). Every applied fault is logged and recorded in the timeline.
  */
-import { controllerOf, type KubeObject } from '../kube-types.js';
+import { controllerOf, type KubeObject } from '../../core/kube/kube-types.js';
 import { deletePodGracefully } from '../pod-deletion.js';
 import { res } from '../resources.js';
 import type { BehaviorKey, ContainerBehavior, SimContext } from '../sim-context.js';

@@ -3,7 +3,7 @@
  * created through the store (so every controller and watch sees them as a client would have created
  * them), the image registry, and each container's behavior.
  */
-import type { KubeObjectInput } from '../kube-types.js';
+import type { KubeObjectInput } from '../../core/kube/kube-types.js';
 import { res } from '../resources.js';
 import type { SimContext } from '../sim-context.js';
 import {

@@ -5,7 +5,7 @@
  * strings as written; `durationMs`, `cpuMillicores` and `quantityBytes` convert them.
  */
 import { z } from 'zod';
-import { parseQuantity } from '../units.js';
+import { parseQuantity } from '../../core/kube/units.js';
 import { DURATION_PATTERN, parseDuration } from '../../contracts/common.js';
 import type { ContainerBehavior } from '../sim-context.js';
 import { rootCauseType } from '../../contracts/root-cause-taxonomy.js';

@@ -4,7 +4,7 @@
  * Everything handed out is a copy: nobody can change a stored object except through the store.
  */
 import { randomUUID } from 'node:crypto';
-import type { KubeObject, KubeObjectInput } from '../kube-types.js';
+import type { KubeObject, KubeObjectInput } from '../../core/kube/kube-types.js';
 import type { Clock } from '../clock.js';
 import { StatusError } from '../status-error.js';
 import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from './selectors.js';

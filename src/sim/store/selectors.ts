@@ -3,7 +3,7 @@
  *   labels: `app=web,tier!=db,env in (prod,staging),track notin (canary),gpu,!legacy`
  *   fields: `metadata.name=x,spec.nodeName!=node-1,involvedObject.kind==Pod`
  */
-import type { KubeObject } from '../kube-types.js';
+import type { KubeObject } from '../../core/kube/kube-types.js';
 import { StatusError } from '../status-error.js';
 
 export type Requirement =

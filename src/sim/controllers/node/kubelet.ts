@@ -4,7 +4,7 @@
  * pressure the way the eviction manager does.
  */
 import type { Timer } from '../../clock.js';
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { Controller, SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
@@ -12,7 +12,7 @@ import { KUBELET, msg, nodeConditionText } from './messages.js';
 import { HOSTNAME_LABEL, nodeCapacity, nodeStatus, type NodeCondition } from './node-info.js';
 import { PodWorker, type KubeletHost } from './pod-worker.js';
 import { isTerminal, podKey, podSpec, qosClass } from './pod-spec.js';
-import { MI, bytesOf, formatBytes } from '../../units.js';
+import { MI, bytesOf, formatBytes } from '../../../core/kube/units.js';
 
 export interface KubeletOptions {
   /** Reported in `status.nodeInfo.kubeletVersion`. Default `v1.29.6`. */

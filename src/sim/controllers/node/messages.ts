@@ -2,7 +2,7 @@
  * The exact texts kubelet v1.29 (pkg/kubelet/events, kuberuntime, images, prober, eviction) writes
  * into events and container states, so what a user or an agent reads matches a real cluster.
  */
-import { goDuration } from '../../units.js';
+import { goDuration } from '../../../core/kube/units.js';
 
 export const KUBELET = 'kubelet';
 

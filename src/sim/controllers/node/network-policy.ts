@@ -2,7 +2,7 @@
  * NetworkPolicy ingress admission, as a CNI enforces it: a pod selected by an Ingress policy of its
  * namespace accepts only connections that some rule of some such policy admits.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { SimContext } from '../../sim-context.js';
 import { fromLabelSelectorObject, matchesLabels } from '../../store/selectors.js';

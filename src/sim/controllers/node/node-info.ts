@@ -1,8 +1,8 @@
 /**
  * What the node controllers read from Node objects: allocatable resources, labels, conditions.
  */
-import type { KubeObject } from '../../kube-types.js';
-import { bytesOf, cpuMillis } from '../../units.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
+import { bytesOf, cpuMillis } from '../../../core/kube/units.js';
 
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 

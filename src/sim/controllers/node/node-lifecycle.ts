@@ -6,7 +6,7 @@
  * Pods bound to a node that no longer exists are garbage-collected.
  */
 import type { Timer } from '../../clock.js';
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import { res } from '../../resources.js';
 import type { Controller, SimContext } from '../../sim-context.js';

@@ -2,11 +2,11 @@
  * The parts of Pod and Node objects the scheduler and kubelet read, typed, plus the helpers both use:
  * requests, tolerations, the top-level owner a scenario's behavior is keyed by.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { resourceForKind, infoFor } from '../../resources.js';
 import type { ObjectStore } from '../../store/object-store.js';
 import type { BehaviorKey } from '../../sim-context.js';
-import { bytesOf, cpuMillis } from '../../units.js';
+import { bytesOf, cpuMillis } from '../../../core/kube/units.js';
 
 export interface Toleration {
   key?: string;

@@ -5,7 +5,7 @@
  * Internal state is the truth; `publish` writes it to the store (coalesced by the Kubelet).
  */
 import type { Timer } from '../../clock.js';
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { BehaviorKey, ContainerBehavior, ProbeBehavior, SimContext } from '../../sim-context.js';
 import { serviceReachable } from './network-policy.js';
@@ -21,7 +21,7 @@ import {
   type PodSpec,
   type ProbeSpec,
 } from './pod-spec.js';
-import { MI, bytesOf, cpuMillis, parseDurationMs } from '../../units.js';
+import { MI, bytesOf, cpuMillis, parseDurationMs } from '../../../core/kube/units.js';
 
 /** What a pod worker needs from its kubelet. */
 export interface KubeletHost {

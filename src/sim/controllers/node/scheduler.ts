@@ -4,7 +4,7 @@
  * failures with the real FitError text ("0/3 nodes are available: …. preemption: …").
  */
 import type { Timer } from '../../clock.js';
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { Controller, SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
@@ -21,7 +21,7 @@ import {
   type PodAffinityTerm,
   type Requests,
 } from './pod-spec.js';
-import { MI } from '../../units.js';
+import { MI } from '../../../core/kube/units.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 const SOURCE = { component: SCHEDULER_NAME };

@@ -4,7 +4,7 @@
  */
 import { createSimContext } from '../../create-sim-context.js';
 import { type SimClock } from '../../clock.js';
-import type { KubeObject, KubeObjectInput } from '../../kube-types.js';
+import type { KubeObject, KubeObjectInput } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { type Controller, type ContainerBehavior, type SimContext } from '../../sim-context.js';
 import { createNodeControllers } from './node-controllers.js';

@@ -2,7 +2,7 @@
  * ControllerRevisions, as StatefulSets and DaemonSets record their pod templates: one per distinct
  * template, named `<owner>-<hash>`, numbered in `revision`.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { SimContext } from '../../sim-context.js';
 import { isControlledBy, ownerRef, templateHash, type PodTemplate } from './pod-utils.js';

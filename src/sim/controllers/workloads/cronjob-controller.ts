@@ -3,7 +3,7 @@
  * from the job template, honouring concurrencyPolicy, startingDeadlineSeconds and suspend; tracks
  * active jobs, notices finished ones (`SawCompletedJob`) and trims history to the limits.
  */
-import type { KubeObject, ObjectReference } from '../../kube-types.js';
+import type { KubeObject, ObjectReference } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { Change } from '../../store/object-store.js';
 import { parseCronSchedule, nextCronTime } from './cron-schedule.js';

@@ -6,7 +6,7 @@
  * standard tolerations (not-ready, unreachable, pressure, unschedulable), so they stay on cordoned
  * and pressured nodes, as real ones do.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { SimContext } from '../../sim-context.js';

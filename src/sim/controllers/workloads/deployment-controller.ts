@@ -5,8 +5,8 @@
  * RollingUpdate within maxSurge/maxUnavailable, Recreate, history cleanup, and the `Available` /
  * `Progressing` conditions including `ProgressDeadlineExceeded`.
  */
-import type { KubeObject } from '../../kube-types.js';
-import { controllerOf } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
+import { controllerOf } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { StatusError } from '../../status-error.js';
 import type { Change } from '../../store/object-store.js';

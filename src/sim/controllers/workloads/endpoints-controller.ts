@@ -4,7 +4,7 @@
  * (a number, or a named container port looked up per pod). Follows pods coming, going and changing
  * readiness, and selector changes. Endpoints of a deleted Service are deleted.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { Change } from '../../store/object-store.js';
 import { fromLabelSelectorObject, matchesLabels } from '../../store/selectors.js';

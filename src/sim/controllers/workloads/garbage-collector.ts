@@ -3,7 +3,7 @@
  * ownerReferences point at its uid is deleted too (or, when it still has a live owner, loses the dead
  * reference). Deleting a Deployment removes its ReplicaSets, whose deletion removes their pods.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { RESOURCES, res, storeKey } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';

@@ -6,13 +6,13 @@
  * policies and min/max clamping; conditions AbleToScale / ScalingActive / ScalingLimited and
  * `SuccessfulRescale` events.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { Change } from '../../store/object-store.js';
 import { fromLabelSelectorObject, matchesLabels } from '../../store/selectors.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { intOr, isPodActive, isPodReady, podResource, podSpec, containersMissing, type Condition } from './pod-utils.js';
-import { formatBytes, formatCpuCores, parseQuantity } from '../../units.js';
+import { formatBytes, formatCpuCores, parseQuantity } from '../../../core/kube/units.js';
 
 const SOURCE = { component: 'horizontal-pod-autoscaler' };
 export const HPA_SYNC_PERIOD_MS = 15_000;

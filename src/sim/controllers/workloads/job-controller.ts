@@ -4,7 +4,7 @@
  * 10 s doubling back-off between retries; `activeDeadlineSeconds`; `suspend`;
  * `ttlSecondsAfterFinished`. Finished jobs carry `Complete` or `Failed` conditions and events.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';

@@ -6,12 +6,12 @@
  * Pending with `ProvisioningFailed`, retried with back-off; no class at all gives `FailedBinding`.
  * WaitForFirstConsumer classes provision once a pod uses the claim.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { podSpec } from './pod-utils.js';
-import { parseQuantity } from '../../units.js';
+import { parseQuantity } from '../../../core/kube/units.js';
 
 export const PROVISIONING_FAILS_ANNOTATION = 'sim.aetherius.io/provisioning-fails';
 const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';

@@ -2,11 +2,11 @@
  * What every workload controller needs to know about pods: are they active, ready, available; which
  * controller owns them; how to stamp a pod out of a template.
  */
-import type { KubeObject, OwnerReference } from '../../kube-types.js';
-import { controllerOf } from '../../kube-types.js';
+import type { KubeObject, OwnerReference } from '../../../core/kube/kube-types.js';
+import { controllerOf } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { SimContext } from '../../sim-context.js';
-import { parseQuantity } from '../../units.js';
+import { parseQuantity } from '../../../core/kube/units.js';
 import type { Change } from '../../store/object-store.js';
 import { nsKey } from './keyed-controller.js';
 

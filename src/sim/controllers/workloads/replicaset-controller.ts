@@ -3,7 +3,7 @@
  * are deleted, evicted or fail; deletes the least useful pods first on scale-down; asks quota
  * admission before every create and reports refusals as `FailedCreate`.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';

@@ -3,13 +3,13 @@
  * `admitPod` is the quota admission check the API server runs before a pod is created. Both count
  * from the store directly (the simulator is single-threaded, so there is no race to guard against).
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import type { SimContext } from '../../sim-context.js';
 import type { Change } from '../../store/object-store.js';
 import { KeyedController, nsKey, splitKey, type ReconcileResult } from './keyed-controller.js';
 import { containersMissing, isPodActive, podResource, podSpec, writeStatus } from './pod-utils.js';
-import { formatResource, parseQuantity } from '../../units.js';
+import { formatResource, parseQuantity } from '../../../core/kube/units.js';
 
 export type PodAdmission = { allowed: true } | { allowed: false; message: string; quota: string };
 

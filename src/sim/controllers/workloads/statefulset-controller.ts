@@ -4,7 +4,7 @@
  * to be Ready) or Parallel management, RollingUpdate from the highest ordinal down (with partition),
  * and ControllerRevisions for the templates.
  */
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { deletePodGracefully } from '../../pod-deletion.js';
 import type { Change } from '../../store/object-store.js';

@@ -3,7 +3,7 @@
  * tests move pods through their lifecycle themselves (`setPodPhase`, `setPodReady`).
  */
 import { createSimContext } from '../../create-sim-context.js';
-import type { KubeObject, KubeObjectInput } from '../../kube-types.js';
+import type { KubeObject, KubeObjectInput } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { type Controller, type SimContext } from '../../sim-context.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../kube-types.js';
+import type { KubeObject } from '../../../core/kube/kube-types.js';
 import { res } from '../../resources.js';
 import { nextCronTime, parseCronSchedule } from './cron-schedule.js';
 import { createWorkloadControllers } from './workload-controllers.js';

@@ -1,8 +1,8 @@
 /**
  * Kubernetes resource quantities and Go durations, parsed and printed the way the API server,
- * scheduler, kubelet, metrics-server and kubectl do. One module for the whole simulator.
+ * scheduler, kubelet, metrics-server and kubectl do. One module shared by the simulator and the agent.
  */
-import { parseDuration } from '../contracts/common.js';
+import { parseDuration } from '../../contracts/common.js';
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };

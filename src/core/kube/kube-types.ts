@@ -1,6 +1,6 @@
 /**
- * The minimum shape of a Kubernetes object the simulator stores. Objects are plain JSON, exactly what
- * goes over the wire; controllers read and write them through the ObjectStore.
+ * The minimum shape of a Kubernetes object, shared by the simulator and the agent. Objects are plain JSON, exactly what
+ * goes over the wire.
  */
 export interface OwnerReference {
   apiVersion: string;
