@@ -1,0 +1,2 @@
+export * from './compute-agent-metrics.js';
+export * from './pod-resources.js';
