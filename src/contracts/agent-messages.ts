@@ -196,6 +196,8 @@ export const agentCommand = z.object({
   issued_by: z.string().min(1).max(253),
   correlation_id: z.string().max(253).optional(),
   timestamp: timestamp.optional(),
+  /** Approval token for a `remediation` command, signed by the control plane (docs/commands.md). */
+  approval: z.string().max(4096).optional(),
 });
 export type AgentCommand = z.infer<typeof agentCommand>;
 

@@ -3,6 +3,7 @@
  * with the columns and cell wording of the real API server's printers (pkg/printers/internalversion),
  * so `kubectl get` looks the same against the simulator as against a cluster.
  */
+import { humanDuration, since } from '../../core/kube/render.js';
 import type { KubeObject } from '../../core/kube/kube-types.js';
 import type { ResourceType } from '../resources.js';
 
@@ -40,41 +41,8 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Go's `duration.HumanDuration`, as kubectl prints ages. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.floor(hours / 24) % 365;
-    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
-
-function since(ts: unknown, now: number): string {
-  if (typeof ts !== 'string' || !ts) return '<unknown>';
-  const t = Date.parse(ts);
-  return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
-}
+/** Go's `duration.HumanDuration` (one implementation, in core, shared with the agent's renderers). */
+export { humanDuration };
 
 function age(obj: KubeObject, now: number): string {
   return since(obj.metadata.creationTimestamp, now);
