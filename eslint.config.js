@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 import { layersPlugin } from './eslint/layers-plugin.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.aetherius/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.aetherius/**', '.scratch/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

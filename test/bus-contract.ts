@@ -35,8 +35,8 @@ export async function natsFixture(): Promise<BusFixture> {
   };
 }
 
-export async function deleteNamespaceStreams(namespace: string): Promise<void> {
-  const nc = await connect({ servers: TEST_NATS_URL });
+export async function deleteNamespaceStreams(namespace: string, url: string = TEST_NATS_URL): Promise<void> {
+  const nc = await connect({ servers: url });
   try {
     const jsm = await jetstreamManager(nc);
     const prefix = natsStreamName('', namespace);

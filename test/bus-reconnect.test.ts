@@ -3,54 +3,14 @@
  * directory) is stopped and started again under a connected NatsBus. The bus reconnects with back-off,
  * its durable consumer resumes, and nothing stored in the stream before or after the outage is lost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus } from '../src/adapters/bus/index.js';
 import { eventually } from './support/cli.js';
-
-const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function startNats(port: number, storeDir: string): Promise<ChildProcess> {
-  if (!NATS_SERVER) throw new Error('nats-server binary not found (Debian package nats-server)');
-  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-  await eventually(
-    () =>
-      new Promise<boolean | undefined>((resolve) => {
-        const s = net.connect({ host: '127.0.0.1', port }, () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.on('error', () => resolve(undefined));
-      }),
-    10_000,
-    `nats-server on ${port}`,
-  );
-  return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+import { freePort, startNats, stop } from './support/nats-server.js';
 
 describe('NatsBus across a server restart', () => {
   let dir: string;

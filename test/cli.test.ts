@@ -60,14 +60,22 @@ describe('aetherius binary', () => {
     expect(r.stderr).toContain('unknown target "everything"');
   });
 
-  it.each(['agent', 'orchestrator', 'reasoning'])('start --target %s says plainly it is not implemented yet', async (target) => {
+  it('start --target agent with no cluster to watch names every place it looked, exit 2', async () => {
+    const r = await runCli(['start', '--target', 'agent'], { env: { HOME: '/nonexistent-home', KUBECONFIG: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no Kubernetes configuration found');
+    expect(r.stderr).toContain('kube.kubeconfig');
+    expect(r.stderr).toContain('KUBECONFIG is not set');
+  });
+
+  it.each(['orchestrator', 'reasoning'])('start --target %s says plainly it is not implemented yet', async (target) => {
     const r = await runCli(['start', '--target', target]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`the '${target}' target is not implemented yet`);
   });
 
   it('start --target all runs with no external services and answers /health/ready', async () => {
-    const server = await startServer(['--target', 'all']);
+    const server = await startServer(['--target', 'all'], { env: { HOME: '/nonexistent-home', KUBECONFIG: '' } });
     try {
       const live = await fetch(`${server.url}/health/live`);
       expect(live.status).toBe(200);
@@ -77,7 +85,9 @@ describe('aetherius binary', () => {
       expect(body.status).toBe('ready');
       expect(body.checks['database']?.status).toBe('up');
       expect(body.checks['bus']?.status).toBe('up');
-      expect(body.components).toMatchObject({ manager: 'running', api: 'running', agent: 'not_implemented' });
+      // No cluster here: the agent is skipped in `all` (a named `--target agent` fails instead, above).
+      expect(body.components).toMatchObject({ manager: 'running', api: 'running', agent: 'disabled' });
+      expect(server.logs()).toContain('agent skipped: no cluster to watch');
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain('aetherius_dependency_up');
       expect(server.logs()).toContain('"store":"pglite"');

@@ -66,7 +66,14 @@ describe('aetherius sim and demo', () => {
       expect((await fetch(`${demo.url}/health/ready`)).status).toBe(200);
       const nodes = await kubectl(kubeconfig, join(dir, 'cache'), 'get', 'nodes', '--no-headers');
       expect(nodes.trim().split('\n').length).toBeGreaterThan(0);
-      expect(demo.logs()).toContain('arrives with issue 4');
+      // The agent watches the simulated cluster and its events reach the control plane's store and API.
+      const events = await eventually(async () => {
+        const body = (await (await fetch(`${demo.url}/api/v1/events?cluster_id=prod-us-west&limit=50`)).json()) as { items: { reason: string; type: string }[] };
+        return body.items.length > 0 ? body.items : undefined;
+      }, 30_000, 'simulator events in /api/v1/events');
+      expect(events.some((e) => e.type === 'k8s_event')).toBe(true);
+      const agents = (await (await fetch(`${demo.url}/api/v1/agents`)).json()) as { items: { cluster_id: string }[] };
+      expect(agents.items.map((a) => a.cluster_id)).toContain('prod-us-west');
     } finally {
       expect(await demo.stop()).toBe(0);
     }

@@ -3,7 +3,7 @@
  * services, serves HTTP, and tears everything down in reverse order.
  */
 import type { AddressInfo } from 'node:net';
-import { NotImplementedError } from '../contracts/index.js';
+import { ConfigError, NotImplementedError } from '../contracts/index.js';
 import { createBus, type Bus } from '../adapters/bus/index.js';
 import { createHttpServer, type HttpServer } from '../adapters/http/index.js';
 import { createStore, type Store } from '../adapters/store/index.js';
@@ -12,6 +12,7 @@ import type { Config } from '../core/config/index.js';
 import { NOT_IMPLEMENTED, type RunningService, type ServiceName } from '../core/targets.js';
 import { registerApiRoutes } from '../api/api-routes.js';
 import { startManager } from '../manager/manager-service.js';
+import { startAgent, type AgentEnv } from '../agent/index.js';
 import { busOptions, storeOptions } from './adapter-options.js';
 import { versionInfo } from './version.js';
 
@@ -19,6 +20,13 @@ export interface AppOptions {
   config: Config;
   services: readonly ServiceName[];
   logger?: Logger;
+  /** CLUSTER_ID, KUBECONFIG and friends for the agent (the cli reads them). */
+  agentEnv?: AgentEnv;
+  /**
+   * The agent was not asked for by name (`--target all`): when no cluster can be found it is skipped
+   * with a warning instead of failing the start.
+   */
+  agentOptional?: boolean;
 }
 
 export interface App {
@@ -82,7 +90,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       logger.info({ store: s.kind }, 'store ready');
     }
 
-    if (runnable.includes('manager')) {
+    if (runnable.includes('manager') || runnable.includes('agent')) {
       bus = await createBus(busOptions(config.bus), { logger, metrics });
       const b = bus;
       cleanups.push(() => b.close());
@@ -95,6 +103,23 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     if (runnable.includes('manager') && bus && store) {
       started.push(await startManager({ config, bus, store, logger, metrics, health }));
+    }
+    if (runnable.includes('agent') && bus) {
+      let agentBus = bus;
+      const endpoint = config.agent.central_endpoint;
+      if (endpoint && endpoint !== config.bus.url) {
+        const b = await createBus(busOptions(config.bus, { url: endpoint }), { logger, metrics });
+        cleanups.push(() => b.close());
+        health.addCheck('agent_bus', () => b.ping());
+        agentBus = b;
+      }
+      try {
+        started.push(await startAgent({ config, bus: agentBus, metrics, health, logger, version, ...(options.agentEnv ? { env: options.agentEnv } : {}) }));
+      } catch (err) {
+        if (!(options.agentOptional && err instanceof ConfigError)) throw err;
+        health.setComponent('agent', 'disabled');
+        logger.warn({ reason: err.message }, 'agent skipped: no cluster to watch (set kube.kubeconfig or KUBECONFIG, or run in a cluster)');
+      }
     }
     if (runnable.includes('api') && store) {
       registerApiRoutes(http, { store, health });

@@ -47,7 +47,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
   let app: App;
   try {
-    app = await startApp({ config: loaded.config, services: SERVICE_NAMES, logger });
+    // The agent watches the simulated cluster through its kubeconfig, exactly as it would a real one.
+    const first = sim.clusters[0];
+    const config = {
+      ...loaded.config,
+      kube: { ...loaded.config.kube, kubeconfig: sim.kubeconfig, context: first?.id ?? '' },
+      agent: { ...loaded.config.agent, cluster_id: loaded.config.agent.cluster_id || (first?.id ?? '') },
+    };
+    app = await startApp({ config, services: SERVICE_NAMES, logger });
   } catch (err) {
     await sim.stop();
     process.stderr.write(`aetherius demo: control plane failed to start: ${err instanceof NotImplementedError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
@@ -57,8 +64,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out.write('\nAetherius demo\n');
   printSimBanner(sim, out);
   out.write(`control plane: ${app.url}  (/health/ready, /metrics, /api/v1/agents, /api/v1/events)\n`);
-  out.write('note: the collect-agent that watches this cluster and reports to the control plane arrives with issue 4;\n');
-  out.write('      until then the two run side by side and the control plane receives no events from the simulator.\n');
+  out.write('agent: watching the simulated cluster and reporting to the control plane; try  curl -s ' + app.url + '/api/v1/events | head\n');
   out.write('press Ctrl-C to stop\n\n');
   await waitForSignal(logger);
   await app.stop();

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../contracts/index.js';
 import { resolveConfig, type ResolvedConfig } from '../core/config/index.js';
+import type { AgentEnv } from '../agent/index.js';
 
 /**
  * Reads the config file (if any) and the process environment — the only place that reads either.
@@ -20,4 +21,11 @@ export async function loadConfig(file?: string): Promise<ResolvedConfig & { file
   }
   const resolved = resolveConfig({ yamlText, source: path, env: process.env });
   return path ? { ...resolved, file: path } : resolved;
+}
+
+/** The variables the agent reads besides `AETHERIUS_*`: CLUSTER_ID, HOSTNAME, and the environment of the Kubernetes connection (KUBECONFIG, HOME, in-cluster service variables, exec plugins' PATH). */
+export function agentEnv(): AgentEnv {
+  const e = process.env;
+  const pick = (k: string) => (e[k] ? e[k] : undefined);
+  return { clusterId: pick('CLUSTER_ID'), hostname: pick('HOSTNAME'), kube: { ...e } };
 }

@@ -138,6 +138,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await runDemo(opts);
     });
 
+  const bench = program.command('bench').description('benchmarks: print figures and a baseline measured in the same run');
+  bench
+    .command('agent')
+    .description("the agent's events/s (watch → classify → publish) and resident memory on a large simulated cluster; needs NATS")
+    .option('--pods <n>', 'pods in the simulated cluster', positiveInt, 5000)
+    .option('--events <n>', 'Kubernetes events to push through the agent', positiveInt, 20000)
+    .option('--nats-url <url>', 'NATS with JetStream', 'nats://127.0.0.1:4222')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { pods: number; events: number; natsUrl: string; json?: boolean }) => {
+      const { runBenchAgent } = await import('./bench.js');
+      exitCode = await runBenchAgent(opts);
+    });
+  bench.command('idle', { hidden: true }).action(async () => {
+    const { runBenchIdle } = await import('./bench.js');
+    exitCode = await runBenchIdle();
+  });
+
   const scenario = program.command('scenario').description('list and validate fault scenarios');
   scenario
     .command('list')

@@ -7,7 +7,7 @@ import type { Bus } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
 import { NatsBus, type NatsBusOptions } from './nats-bus.js';
 
-export interface CreateBusOptions extends Omit<NatsBusOptions, 'servers' | 'logger'> {
+export interface CreateBusOptions extends Omit<NatsBusOptions, 'servers' | 'logger' | 'metrics'> {
   /**
    * NATS server URL, or several separated by commas. Unset or empty: the embedded in-process bus
    * (single process only; nothing survives a restart).
@@ -17,7 +17,7 @@ export interface CreateBusOptions extends Omit<NatsBusOptions, 'servers' | 'logg
 
 export interface CreateBusDeps {
   logger: Logger;
-  /** Accepted for symmetry with other adapters; the bus itself records no metrics yet. */
+  /** Bus reconnections and connection state are counted here (NATS only). */
   metrics?: Metrics;
 }
 
@@ -32,5 +32,5 @@ export async function createBus(options: CreateBusOptions, deps: CreateBusDeps):
     .filter(Boolean);
   if (servers.length === 0) return new MemoryBus({ logger: deps.logger });
   const { url: _url, ...nats } = options;
-  return NatsBus.connect({ ...nats, servers, logger: deps.logger });
+  return NatsBus.connect({ ...nats, servers, logger: deps.logger, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
 }

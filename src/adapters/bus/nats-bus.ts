@@ -39,6 +39,7 @@ import {
 } from '@nats-io/transport-node';
 import { BusError, ConfigError, NoRespondersError, TimeoutError, UnavailableError, errorMessage, type ValidationIssue } from '../../contracts/errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { nakBackoffMs } from './backoff.js';
 import {
   DEFAULT_ACK_WAIT_MS,
@@ -90,6 +91,8 @@ export interface NatsBusOptions {
   pingTimeoutMs?: number;
   /** Connection status and handler failures are logged here. Default: silent. */
   logger?: Logger;
+  /** Reconnections and connection state are counted here when given. */
+  metrics?: Metrics;
 }
 
 export const DEFAULT_RECONNECT_TIME_WAIT_MS = 1000;
@@ -141,6 +144,7 @@ export class NatsBus implements Bus {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #logger: Logger;
+  readonly #metrics: Metrics | undefined;
   readonly #namespace: string | undefined;
   readonly #pingTimeoutMs: number;
   /** Application subject patterns captured by streams: publishes on them wait for the stream's ack. */
@@ -155,6 +159,8 @@ export class NatsBus implements Bus {
     this.#jsm = jsm;
     this.#js = jetstream(nc);
     this.#logger = logger;
+    this.#metrics = options.metrics;
+    this.#metrics?.busConnected.set(1);
     this.#namespace = options.namespace;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     this.#statusLoop = this.#watchStatus(attempts);
@@ -455,6 +461,7 @@ export class NatsBus implements Bus {
       for await (const s of this.#nc.status()) {
         switch (s.type) {
           case 'disconnect':
+            this.#metrics?.busConnected.set(0);
             this.#logger.warn({ server: s.server }, 'bus disconnected from NATS');
             break;
           case 'reconnecting':
@@ -463,6 +470,8 @@ export class NatsBus implements Bus {
             break;
           case 'reconnect':
             attempts.failed = 0;
+            this.#metrics?.busReconnects.inc();
+            this.#metrics?.busConnected.set(1);
             this.#logger.info({ server: s.server }, 'bus reconnected to NATS');
             break;
           case 'ldm':

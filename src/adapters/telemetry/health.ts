@@ -5,7 +5,8 @@
 import { errorMessage } from '../../contracts/index.js';
 import type { Metrics } from './metrics.js';
 
-export type ComponentState = 'starting' | 'running' | 'stopping' | 'not_implemented' | 'failed';
+/** `disabled`: not configured to run here (e.g. the agent in `all` with no cluster to watch). */
+export type ComponentState = 'starting' | 'running' | 'stopping' | 'not_implemented' | 'disabled' | 'failed';
 
 export interface CheckResult {
   status: 'up' | 'down';
@@ -58,7 +59,7 @@ export class Health {
       }),
     );
     const components = Object.fromEntries(this.#components);
-    const componentsOk = Object.values(components).every((s) => s === 'running' || s === 'not_implemented');
+    const componentsOk = Object.values(components).every((s) => s === 'running' || s === 'not_implemented' || s === 'disabled');
     const checksOk = entries.every(([, r]) => r.status === 'up');
     return { status: checksOk && componentsOk ? 'ready' : 'not_ready', checks: Object.fromEntries(entries), components };
   }

@@ -52,6 +52,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Reconnections of the bus after a lost connection. */
+  readonly busReconnects = new Counter({
+    name: 'aetherius_bus_reconnects_total',
+    help: 'Times the bus connection was re-established after it was lost',
+    registers: [this.registry],
+  });
+
+  /** 1 while the bus connection is up. */
+  readonly busConnected = new Gauge({
+    name: 'aetherius_bus_connected',
+    help: '1 while the bus connection is up, 0 while it is lost and reconnecting',
+    registers: [this.registry],
+  });
+
   constructor(options: MetricsOptions = {}) {
     if (options.target) this.registry.setDefaultLabels({ target: options.target });
     if (options.collectDefault ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'aetherius_' });

@@ -1,0 +1,341 @@
+/**
+ * The collect-agent: one per cluster. Connects to the Kubernetes API, detects its cluster id, watches
+ * and classifies signals (EventWatcher), collects metrics, answers diagnostic commands
+ * (CommandExecutor), and publishes everything on `aetherius.agent.{cluster_id}.*` through an outbox
+ * that spills to disk, so a bus outage loses nothing.
+ */
+import { hostname as osHostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import {
+  ConfigError,
+  NoRespondersError,
+  SCHEMA_VERSION,
+  UnavailableError,
+  agentSubject,
+  errorMessage,
+  formatDuration,
+  type AgentEvent,
+  type AgentHeartbeat,
+  type AgentRegister,
+  type AgentResult,
+  type Severity,
+} from '../contracts/index.js';
+import type { Bus, BusMessage, Subscription } from '../adapters/bus/index.js';
+import { KubeClient, loadKubeConnection, type KubeConnectionOptions } from '../adapters/kube/index.js';
+import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
+import { computeAgentMetrics } from '../core/agent-metrics/index.js';
+import type { Config } from '../core/config/index.js';
+import { KUBE_RESOURCES, type KubeApi } from '../core/kube/kube-api.js';
+import type { KubeObject } from '../core/kube/kube-types.js';
+import type { RunningService } from '../core/targets.js';
+import { AgentTelemetry } from './agent-telemetry.js';
+import { detectClusterId } from './cluster-id.js';
+import { CommandExecutor } from './command-executor.js';
+import { EventWatcher } from './event-watcher.js';
+import { Outbox, type OutboxItem } from './outbox/index.js';
+
+export const AGENT_CAPABILITIES = ['events', 'state_signals', 'metrics', 'commands.diagnostic'] as const;
+
+/** What the process environment contributes (read by the cli only). */
+export interface AgentEnv {
+  /** `CLUSTER_ID`. */
+  clusterId?: string;
+  /** `HOSTNAME` (the pod name in a cluster). */
+  hostname?: string;
+  /**
+   * The whole environment for the Kubernetes connection: KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT,
+   * and PATH plus whatever an exec credential plugin (aws, gke-gcloud-auth-plugin) needs.
+   */
+  kube?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface AgentDeps {
+  config: Config;
+  bus: Bus;
+  metrics: Metrics;
+  health: Health;
+  logger: Logger;
+  version: string;
+  env?: AgentEnv;
+  /** A ready Kubernetes client (tests); else one is built from `kube.*` config and the environment. */
+  kube?: KubeApi;
+  /** Overrides the service-account directory probed for in-cluster config (tests). */
+  inClusterDir?: string;
+}
+
+export interface RunningAgent extends RunningService {
+  readonly clusterId: string;
+  readonly agentId: string;
+  readonly watcher: EventWatcher;
+  readonly outbox: Outbox;
+  readonly executor: CommandExecutor;
+  /** Collects and queues one metrics message now (also runs every `metrics_interval`). */
+  collectMetrics(): Promise<void>;
+  /** Waits until everything queued so far is acknowledged by the bus. */
+  flush(timeoutMs: number): Promise<boolean>;
+}
+
+const RESULT_SEVERITY: Severity = 'critical'; // a command result is the last thing to drop
+
+/**
+ * Starts the agent.
+ * @throws ConfigError when no cluster can be found or its id cannot be detected.
+ * @throws UnavailableError when the Kubernetes API does not answer.
+ */
+export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
+  const { config, bus, metrics, health } = deps;
+  const env = deps.env ?? {};
+  let log = deps.logger.child({ service: 'agent' });
+  health.setComponent('agent', 'starting');
+  const started = Date.now();
+
+  let kube = deps.kube;
+  let kubeDescription = 'injected client';
+  if (!kube) {
+    const connOptions: KubeConnectionOptions = {
+      ...(config.kube.kubeconfig ? { kubeconfig: config.kube.kubeconfig } : {}),
+      ...(config.kube.context ? { context: config.kube.context } : {}),
+      env: { ...env.kube },
+      ...(deps.inClusterDir ? { inClusterDir: deps.inClusterDir } : {}),
+    };
+    const conn = await loadKubeConnection(connOptions);
+    kube = new KubeClient(conn, { qps: config.kube.qps, burst: config.kube.burst, userAgent: `aetherius-agent/${deps.version}` });
+    kubeDescription = `${conn.source} ${conn.server}${conn.context ? ` (context ${conn.context})` : ''}`;
+  }
+  const api = kube;
+
+  let kubeVersion: string;
+  try {
+    kubeVersion = await api.serverVersion();
+  } catch (err) {
+    throw new UnavailableError(`cannot reach the Kubernetes API (${kubeDescription}): ${errorMessage(err)}`, { cause: err });
+  }
+  const detected = await detectClusterId(api, { configured: config.agent.cluster_id || undefined, env: env.clusterId || undefined });
+  const clusterId = detected.clusterId;
+  const host = (env.hostname || osHostname()).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 200);
+  const agentId = `${clusterId}.${host}`.slice(0, 253);
+  log = log.child({ clusterId, agentId });
+  log.info({ source: detected.source, detail: detected.detail, kubernetes: kubeDescription, kubernetesVersion: kubeVersion }, 'cluster id detected');
+
+  const telemetry = new AgentTelemetry(metrics);
+  const remediationKey = config.remediation.approval_key || (config.remediation.approval_key_file ? (await readFile(config.remediation.approval_key_file, 'utf8')).trim() : '');
+  if (config.remediation.enabled && remediationKey.length < 32) {
+    throw new ConfigError('remediation.enabled needs an approval key of at least 32 characters', [{ path: 'remediation.approval_key', message: 'must be at least 32 characters when remediation.enabled is true (or set remediation.approval_key_file)' }]);
+  }
+
+  const journalDir = config.agent.journal_dir || join(tmpdir(), 'aetherius-agent', clusterId);
+  const outbox = await Outbox.open({
+    memoryCapacity: config.agent.buffer_size,
+    journalDir,
+    journalMaxBytes: config.agent.journal_max_bytes,
+    logger: log,
+    publish: async (item: OutboxItem) => {
+      await bus.publish(item.subject, item.body, { msgId: item.id });
+      if (item.subject.endsWith('.event')) telemetry.eventsSent.inc({ severity: item.severity });
+    },
+    onDrop: (item) => telemetry.eventsDropped.inc({ severity: item.severity, reason: 'journal_full' }),
+  });
+  log.info({ journalDir, pending: outbox.depth }, 'outbox open');
+
+  const eventSubject = agentSubject(clusterId, 'event');
+  const watcher = new EventWatcher({
+    api,
+    clusterId,
+    watcher: config.agent.watcher,
+    logger: log,
+    telemetry,
+    emit: (ev: AgentEvent) => {
+      if (config.agent.enable_events) outbox.enqueue({ id: ev.id, subject: eventSubject, body: JSON.stringify(ev), severity: ev.severity });
+    },
+  });
+
+  const executor = new CommandExecutor({
+    clusterId,
+    api,
+    timeoutMs: config.agent.commands.timeout,
+    maxOutputBytes: config.agent.commands.max_output_bytes,
+    ratePerMinute: config.agent.commands.rate_per_minute,
+    maxConcurrent: config.agent.commands.max_concurrent,
+    remediation: { enabled: config.remediation.enabled, ...(remediationKey ? { approvalKey: remediationKey } : {}) },
+    logger: log,
+  });
+
+  const subscriptions: Subscription[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  let commandsExecuted = 0;
+
+  const resultSubject = agentSubject(clusterId, 'result');
+  const onCommand = async (msg: BusMessage): Promise<void> => {
+    let raw: unknown;
+    try {
+      raw = msg.json();
+    } catch {
+      raw = msg.string(); // the executor's schema layer rejects it with a reason
+    }
+    const { result, rejection } = await executor.execute(raw);
+    commandsExecuted++;
+    telemetry.commandResults.inc({ status: result.status });
+    if (rejection) telemetry.commandRejections.inc({ reason: rejection });
+    publishResult(result, msg);
+  };
+  const publishResult = (result: AgentResult, msg: BusMessage) => {
+    // Results travel through the outbox (durable, ordered) and, for a request, also as the direct reply.
+    outbox.enqueue({ id: `result-${result.command_id}-${Date.parse(result.timestamp)}`, subject: resultSubject, body: JSON.stringify(result), severity: RESULT_SEVERITY });
+    if (msg.replyable) msg.respond(result);
+  };
+  subscriptions.push(
+    bus.subscribe(agentSubject(clusterId, 'command'), (msg) => {
+      // Not awaited: the bus runs core handlers one at a time, and a slow `logs` must not hold up the
+      // next command; the executor enforces concurrency and rate limits itself.
+      void onCommand(msg).catch((err: unknown) => log.error({ err }, 'command handling failed'));
+    }),
+  );
+
+  const metricsSubject = agentSubject(clusterId, 'metrics');
+  let metricsApi: 'unknown' | 'present' | 'absent' = 'unknown';
+  let metricsProbeSkips = 0;
+  const fetchUsage = async (): Promise<{ pods?: KubeObject[]; nodes?: KubeObject[] }> => {
+    // metrics.k8s.io is optional; when it is missing, ask again only every 10th collection.
+    if (metricsApi === 'absent' && ++metricsProbeSkips % 10 !== 0) return {};
+    try {
+      const namespaces = config.agent.watcher.namespaces.length ? config.agent.watcher.namespaces : [undefined];
+      const podLists = await Promise.all(namespaces.map((ns) => api.list(KUBE_RESOURCES.podmetrics, ns ? { namespace: ns } : {})));
+      const nodes = await api.list(KUBE_RESOURCES.nodemetrics);
+      if (metricsApi !== 'present') log.info('metrics.k8s.io available: usage metrics included');
+      metricsApi = 'present';
+      return { pods: podLists.flatMap((l) => l.items), nodes: nodes.items };
+    } catch (err) {
+      if (metricsApi !== 'absent') log.warn({ err: errorMessage(err) }, 'metrics.k8s.io not available: metrics from object state only');
+      metricsApi = 'absent';
+      return {};
+    }
+  };
+  const collectMetrics = async () => {
+    const usage = await fetchUsage();
+    const now = new Date().toISOString();
+    const message = computeAgentMetrics({
+      clusterId,
+      now,
+      nodes: watcher.objects('Node'),
+      pods: watcher.objects('Pod'),
+      ...(usage.pods ? { podUsage: usage.pods } : {}),
+      ...(usage.nodes ? { nodeUsage: usage.nodes } : {}),
+    });
+    // Metrics are the first thing to give up when the journal is full.
+    outbox.enqueue({ id: `metrics-${clusterId}-${Date.parse(now)}`, subject: metricsSubject, body: JSON.stringify(message), severity: 'low' });
+    telemetry.metricsSent.inc();
+  };
+
+  const registerMessage = (): AgentRegister => ({
+    schema_version: SCHEMA_VERSION,
+    agent_id: agentId,
+    cluster_id: clusterId,
+    timestamp: new Date().toISOString(),
+    version: deps.version,
+    hostname: host,
+    kubernetes_version: kubeVersion,
+    capabilities: [...AGENT_CAPABILITIES, ...(config.remediation.enabled ? ['commands.remediation'] : [])],
+    config: {
+      heartbeat_interval: formatDuration(config.agent.heartbeat_interval),
+      metrics_interval: formatDuration(config.agent.metrics_interval),
+      buffer_size: config.agent.buffer_size,
+      enable_metrics: config.agent.enable_metrics,
+      enable_events: config.agent.enable_events,
+    },
+  });
+  let registered = false;
+  const register = async () => {
+    try {
+      await bus.request(agentSubject(clusterId, 'register'), registerMessage(), { timeoutMs: config.bus.request_timeout });
+      if (!registered) log.info('registered with the control plane');
+      registered = true;
+    } catch (err) {
+      // No manager yet, or the bus is down: events still flow into the outbox; retry at the next heartbeat.
+      log.warn({ err: errorMessage(err), noResponders: err instanceof NoRespondersError }, 'registration not acknowledged; retrying at the next heartbeat');
+    }
+  };
+  const heartbeat = async () => {
+    if (!registered) await register();
+    const stats = outbox.stats();
+    const msg: AgentHeartbeat = {
+      schema_version: SCHEMA_VERSION,
+      agent_id: agentId,
+      cluster_id: clusterId,
+      timestamp: new Date().toISOString(),
+      status: watcher.synced && stats.connected ? 'healthy' : 'degraded',
+      uptime_seconds: Math.round((Date.now() - started) / 1000),
+      stats: {
+        events_sent: stats.sent,
+        events_buffered: stats.memory_depth + stats.journal_depth,
+        events_dropped: Object.values(stats.dropped).reduce((a, b) => a + b, 0),
+        commands_executed: commandsExecuted,
+      },
+    };
+    await bus.publish(agentSubject(clusterId, 'heartbeat'), msg).catch((err: unknown) => log.debug({ err: errorMessage(err) }, 'heartbeat not sent (bus down?)'));
+  };
+
+  const every = (ms: number, fn: () => Promise<void>) => {
+    let running = false;
+    const t = setInterval(() => {
+      if (running || stopping) return;
+      running = true;
+      void fn()
+        .catch((err: unknown) => log.error({ err }, 'periodic task failed'))
+        .finally(() => (running = false));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  const refreshGauges = () => {
+    const s = outbox.stats();
+    telemetry.bufferDepth.set({ where: 'memory' }, s.memory_depth + s.in_flight);
+    telemetry.bufferDepth.set({ where: 'journal' }, s.journal_depth);
+    watcher.refreshTelemetry();
+  };
+  health.addCheck('kubernetes', () => {
+    refreshGauges();
+    return watcher.synced ? Promise.resolve() : Promise.reject(new Error(`informer caches not synced: ${watcher.unsynced().join(', ')}`));
+  });
+
+  // The caches feed metrics and commands too, so informers run even when events are off.
+  if (!config.agent.enable_events) log.warn('agent.enable_events is false: no events are sent (caches still feed metrics and commands)');
+  await watcher.start();
+  await register();
+  every(config.agent.heartbeat_interval, heartbeat);
+  every(Math.min(5000, config.agent.heartbeat_interval), () => Promise.resolve(refreshGauges()));
+  if (config.agent.enable_metrics) {
+    await collectMetrics().catch((err: unknown) => log.error({ err }, 'first metrics collection failed'));
+    every(config.agent.metrics_interval, collectMetrics);
+  }
+  health.setComponent('agent', 'running');
+  log.info({ synced: watcher.synced, capabilities: AGENT_CAPABILITIES }, 'agent running');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    name: 'agent',
+    clusterId,
+    agentId,
+    watcher,
+    outbox,
+    executor,
+    collectMetrics,
+    flush: (timeoutMs) => outbox.flush(timeoutMs),
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        health.setComponent('agent', 'stopping');
+        timers.forEach((t) => clearInterval(t));
+        await Promise.all(subscriptions.map((s) => s.unsubscribe().catch(() => undefined)));
+        await watcher.stop();
+        // Give the bus a moment to take what is queued; whatever is left is kept in the journal.
+        await outbox.flush(2000);
+        await outbox.close();
+        log.info({ pending: outbox.depth }, 'agent stopped');
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './agent-service.js';
+export * from './event-watcher.js';
+export * from './event-builder.js';
+export * from './agent-telemetry.js';

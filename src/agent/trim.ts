@@ -1,0 +1,99 @@
+/**
+ * What the agent keeps of each watched object. Informer caches hold every pod, node, workload and
+ * event of the cluster; on 5,000 pods the full objects (managedFields, annotations, env, volumes,
+ * probes) would cost several hundred MB, so each kind is cut down to the fields the classifier, the
+ * state-signal rules, the owner-chain lookup and the metrics collector read. The shape stays a
+ * standard Kubernetes object, so every consumer reads documented fields.
+ */
+import type { KubeObject } from '../core/kube/kube-types.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function pick(src: unknown, keys: readonly string[]): Obj | undefined {
+  if (!isObj(src)) return undefined;
+  const out: Obj = {};
+  for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
+  return out;
+}
+
+const META_KEYS = ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'labels', 'ownerReferences', 'generation'] as const;
+const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+
+function meta(o: KubeObject): KubeObject['metadata'] {
+  const m = (pick(o.metadata, META_KEYS) ?? {}) as unknown as KubeObject['metadata'];
+  const rev = o.metadata.annotations?.[REVISION_ANNOTATION];
+  // The rollout revision tells a Deployment's new ReplicaSet from the previous one (BadRollout).
+  if (rev !== undefined) m.annotations = { [REVISION_ANNOTATION]: rev };
+  return m;
+}
+
+function containers(list: unknown): Obj[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.map((c) => pick(c, ['name', 'image', 'resources', 'restartPolicy']) ?? {});
+}
+
+function trimPod(o: KubeObject): KubeObject {
+  const spec = isObj(o['spec']) ? o['spec'] : {};
+  const status = isObj(o['status']) ? o['status'] : {};
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: meta(o),
+    spec: { nodeName: spec['nodeName'], containers: containers(spec['containers']), initContainers: containers(spec['initContainers']), priorityClassName: spec['priorityClassName'], overhead: spec['overhead'] },
+    status: pick(status, ['phase', 'reason', 'message', 'conditions', 'containerStatuses', 'initContainerStatuses', 'startTime', 'podIP', 'qosClass']),
+  };
+}
+
+function trimNode(o: KubeObject): KubeObject {
+  const status = isObj(o['status']) ? o['status'] : {};
+  const nodeInfo = pick(status['nodeInfo'], ['kubeletVersion']);
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: meta(o),
+    spec: pick(o['spec'], ['unschedulable', 'taints', 'providerID']),
+    status: { ...pick(status, ['conditions', 'capacity', 'allocatable']), ...(nodeInfo ? { nodeInfo } : {}) },
+  };
+}
+
+/** Workloads, PVCs and HPAs: status in full (conditions are the signal), spec without the pod template body. */
+function trimWorkload(o: KubeObject): KubeObject {
+  const spec = isObj(o['spec']) ? { ...o['spec'] } : {};
+  const template = spec['template'];
+  if (isObj(template)) {
+    const tspec = isObj(template['spec']) ? template['spec'] : {};
+    spec['template'] = { metadata: pick(template['metadata'], ['labels']), spec: { containers: containers(tspec['containers']) } };
+  }
+  delete spec['volumeClaimTemplates'];
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: meta(o), spec, status: o['status'] };
+}
+
+const MAX_EVENT_MESSAGE = 4096;
+
+function trimEvent(o: KubeObject): KubeObject {
+  const out: KubeObject = { apiVersion: o.apiVersion, kind: o.kind, metadata: pick(o.metadata, ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp']) as unknown as KubeObject['metadata'] };
+  for (const k of ['involvedObject', 'reason', 'type', 'count', 'firstTimestamp', 'lastTimestamp', 'eventTime', 'series', 'source', 'reportingComponent', 'reportingController', 'action']) {
+    if (o[k] !== undefined) out[k] = o[k];
+  }
+  const message = o['message'];
+  if (typeof message === 'string') out['message'] = message.length > MAX_EVENT_MESSAGE ? message.slice(0, MAX_EVENT_MESSAGE) : message;
+  return out;
+}
+
+/** The cache transform for each watched kind. */
+export function trimmerFor(kind: string): (o: KubeObject) => KubeObject {
+  switch (kind) {
+    case 'Pod':
+      return trimPod;
+    case 'Node':
+      return trimNode;
+    case 'Event':
+      return trimEvent;
+    default:
+      return trimWorkload;
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * `aetherius bench agent`: the collect-agent's throughput and memory on a large simulated cluster.
+ *
+ * The simulator (this process) serves a cluster of `--pods` Running pods over HTTP; the agent runs as a
+ * separate process (`aetherius start --target agent`, exactly as deployed) with a real NATS bus, so its
+ * resident memory is its own. After it has synced, `--events` Kubernetes Events are recorded in the
+ * simulator (older ones expire as the API server's event TTL would); `events_per_s` is the rate at
+ * which they arrive on NATS classified — watch, classify, validate, outbox, JetStream publish with
+ * ack, end to end. Baselines measured in the same run: the RSS of an idle `aetherius` process (the
+ * runtime floor), the rate of a bare watch client on the same stream (the API-server side ceiling),
+ * and the rate of publishing pre-built messages to JetStream (the bus ceiling).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NatsBus } from '../adapters/bus/index.js';
+import { KubeClient, loadKubeConnection } from '../adapters/kube/index.js';
+import { createLogger } from '../adapters/telemetry/index.js';
+import { STREAMS, agentSubject, errorMessage } from '../contracts/index.js';
+import { KUBE_RESOURCES } from '../core/kube/kube-api.js';
+import type { KubeObject } from '../core/kube/kube-types.js';
+import { startSimApiServer, writeKubeconfig } from '../sim/api/index.js';
+import { createSimContext } from '../sim/create-sim-context.js';
+import { seedLargeCluster } from '../sim/large-cluster.js';
+import { res } from '../sim/resources.js';
+import type { SimContext } from '../sim/sim-context.js';
+
+export interface BenchAgentOptions {
+  pods: number;
+  events: number;
+  natsUrl: string;
+  json?: boolean;
+}
+
+export interface BenchAgentResult {
+  events_per_s: number;
+  rss_mb: number;
+  pods: number;
+  events: number;
+  rss_steady_mb: number;
+  sync_ms: number;
+  baseline: { idle_rss_mb: number; watch_only_events_per_s: number; publish_only_msgs_per_s: number };
+  bus: string;
+  machine: { cpus: number; cpu_model: string; memory_gb: number; node: string };
+  date: string;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/aetherius.js', import.meta.url));
+/** Events the simulated API server keeps (older ones expire, as with --event-ttl). */
+const EVENT_WINDOW = 5000;
+const CLUSTER = 'bench';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+async function waitUntil(what: string, timeoutMs: number, fn: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await fn().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Records `count` Events on the pods in batches, expiring the oldest beyond EVENT_WINDOW. */
+async function injectEvents(ctx: SimContext, pods: readonly KubeObject[], count: number, tag: string): Promise<void> {
+  const live: { ns: string; name: string }[] = [];
+  const reasons = [
+    ['Warning', 'BackOff', 'Back-off restarting failed container app'],
+    ['Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503'],
+    ['Normal', 'Pulled', 'Container image already present on machine'],
+    ['Warning', 'FailedMount', 'MountVolume.SetUp failed for volume "config" : configmap "app-config" not found'],
+    ['Normal', 'Killing', 'Stopping container app'],
+  ] as const;
+  for (let i = 0; i < count; ) {
+    const end = Math.min(count, i + 500);
+    for (; i < end; i++) {
+      const pod = pods[i % pods.length] as KubeObject;
+      const [type, reason, message] = reasons[i % reasons.length] as (typeof reasons)[number];
+      const ev = ctx.events.record(pod, type, reason, `${message} (${tag} ${i})`, { component: 'kubelet', host: String((pod['spec'] as { nodeName?: string }).nodeName ?? '') }, 'spec.containers{app}');
+      if (ev) live.push({ ns: ev.metadata.namespace ?? '', name: ev.metadata.name });
+      if (live.length > EVENT_WINDOW) {
+        const old = live.shift();
+        if (old) ctx.store.delete(res('events'), old.ns, old.name);
+      }
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/**
+ * Runs the benchmark and prints the figures.
+ * @throws Error when NATS cannot be reached or the agent does not start.
+ */
+export async function runBenchAgent(options: BenchAgentOptions): Promise<number> {
+  const out = process.stdout;
+  const say = (text: string) => {
+    if (!options.json) process.stderr.write(`${text}\n`);
+  };
+  const dir = await mkdtemp(join(os.tmpdir(), 'aetherius-bench-'));
+  const namespace = `bench_${process.pid}`;
+  const logger = createLogger({ level: 'warn' });
+  const children: ChildProcess[] = [];
+  const ctx = createSimContext({ clusterId: CLUSTER });
+  const server = await startSimApiServer(ctx, { host: '127.0.0.1', port: 0 });
+  let bus: NatsBus | undefined;
+  try {
+    // Baseline 1: the idle runtime.
+    const idle = spawn(process.execPath, [BIN, 'bench', 'idle'], { stdio: 'ignore' });
+    children.push(idle);
+    await new Promise((r) => setTimeout(r, 2500));
+    const idleRss = await rssMb(idle.pid ?? 0);
+    await stopChild(idle);
+
+    say(`seeding ${options.pods} pods`);
+    const { pods } = seedLargeCluster(ctx, { pods: options.pods });
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeKubeconfig(kubeconfig, [{ name: CLUSTER, server: server.url }]);
+
+    try {
+      bus = await NatsBus.connect({ servers: options.natsUrl, namespace, name: 'aetherius-bench', logger });
+    } catch (err) {
+      throw new Error(`the agent benchmark needs NATS with JetStream (--nats-url ${options.natsUrl}): ${errorMessage(err)}`, { cause: err });
+    }
+    await bus.ensureStreams(Object.values(STREAMS).map((s) => ({ ...s, subjects: [...s.subjects] })));
+
+    // Baseline 2: a bare watch client on the same event stream (no classification, no bus).
+    const client = new KubeClient(await loadKubeConnection({ kubeconfig }), { qps: 1000, burst: 1000, userAgent: 'aetherius-bench' });
+    const listed = await client.list(KUBE_RESOURCES.events);
+    let watched = 0;
+    const abort = new AbortController();
+    const watching = client.watch(KUBE_RESOURCES.events, { resourceVersion: listed.resourceVersion, signal: abort.signal }, (e) => {
+      if (e.type === 'ADDED') watched++;
+    });
+    const w0 = performance.now();
+    await injectEvents(ctx, pods, options.events, 'watch');
+    await waitUntil('bare watch caught up', 120_000, () => Promise.resolve(watched >= options.events));
+    const watchOnly = options.events / ((performance.now() - w0) / 1000);
+    abort.abort();
+    await watching.catch(() => undefined);
+
+    // Baseline 3: publishing pre-built event messages with acks, 256 in flight.
+    const body = JSON.stringify({ schema_version: 1, id: 'x', cluster_id: 'publish-baseline', type: 'k8s_event', source: 'kubelet', severity: 'high', reason: 'BackOff', message: 'Back-off restarting failed container app', namespace: 'team-1', labels: { kind: 'Pod', name: 'svc-1-abc' }, raw_data: { count: 1, first_timestamp: '2026-01-01T00:00:00Z', last_timestamp: '2026-01-01T00:00:00Z' } });
+    const subject = agentSubject('publish-baseline', 'event');
+    const p0 = performance.now();
+    const inflight = new Set<Promise<void>>();
+    for (let i = 0; i < options.events; i++) {
+      const p: Promise<void> = bus.publish(subject, body, { msgId: `baseline-${i}` }).finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= 256) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    const publishOnly = options.events / ((performance.now() - p0) / 1000);
+
+    // The agent, as deployed.
+    let arrived = 0;
+    let lastArrival = 0;
+    bus.subscribe(agentSubject(CLUSTER, 'event'), () => {
+      arrived++;
+      lastArrival = performance.now();
+    });
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'],
+      HOME: dir,
+      AETHERIUS_LOG_LEVEL: 'warn',
+      AETHERIUS_SERVER_PORT: String(port),
+      AETHERIUS_BUS_URL: options.natsUrl,
+      AETHERIUS_BUS_NAMESPACE: namespace,
+      AETHERIUS_KUBE_KUBECONFIG: kubeconfig,
+      AETHERIUS_AGENT_CLUSTER_ID: CLUSTER,
+      AETHERIUS_AGENT_JOURNAL_DIR: join(dir, 'journal'),
+      AETHERIUS_AGENT_METRICS_INTERVAL: '15s',
+    };
+    const agent = spawn(process.execPath, [BIN, 'start', '--target', 'agent'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(agent);
+    let stderr = '';
+    agent.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const s0 = performance.now();
+    say('starting the agent');
+    await waitUntil('agent ready', 180_000, async () => {
+      if (agent.exitCode !== null) throw new Error(`agent exited with ${agent.exitCode}: ${stderr}`);
+      const r = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      return r.status === 200;
+    }).catch((err: unknown) => {
+      throw new Error(`${errorMessage(err)}; agent stderr: ${stderr}`, { cause: err });
+    });
+    const syncMs = performance.now() - s0;
+    // The initial list reports the events already in the window; wait for those to settle.
+    await new Promise((r) => setTimeout(r, 3000));
+    const steady: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      steady.push(await rssMb(agent.pid ?? 0));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    let peak = Math.max(...steady);
+    const sampler = setInterval(() => {
+      void rssMb(agent.pid ?? 0)
+        .then((v) => (peak = Math.max(peak, v)))
+        .catch(() => undefined);
+    }, 250);
+    const base = arrived;
+    say(`agent synced in ${Math.round(syncMs)} ms; injecting ${options.events} events`);
+    const a0 = performance.now();
+    await injectEvents(ctx, pods, options.events, 'agent');
+    await waitUntil('agent events on NATS', 300_000, () => Promise.resolve(arrived - base >= options.events));
+    clearInterval(sampler);
+    peak = Math.max(peak, await rssMb(agent.pid ?? 0));
+    const eventsPerS = options.events / ((lastArrival - a0) / 1000);
+
+    const cpus = os.cpus();
+    const result: BenchAgentResult = {
+      events_per_s: Math.round(eventsPerS),
+      rss_mb: peak,
+      pods: options.pods,
+      events: options.events,
+      rss_steady_mb: Math.max(...steady),
+      sync_ms: Math.round(syncMs),
+      baseline: { idle_rss_mb: idleRss, watch_only_events_per_s: Math.round(watchOnly), publish_only_msgs_per_s: Math.round(publishOnly) },
+      bus: 'nats',
+      machine: { cpus: cpus.length, cpu_model: cpus[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      date: new Date().toISOString(),
+    };
+    if (options.json) out.write(`${JSON.stringify(result)}\n`);
+    else {
+      out.write(`agent on ${result.pods} pods: ${result.events_per_s} events/s classified and published (bare watch ${result.baseline.watch_only_events_per_s}/s, bare publish ${result.baseline.publish_only_msgs_per_s}/s)\n`);
+      out.write(`agent RSS: ${result.rss_mb} MB peak, ${result.rss_steady_mb} MB synced and idle (idle runtime ${result.baseline.idle_rss_mb} MB); synced in ${result.sync_ms} ms\n`);
+    }
+    return 0;
+  } finally {
+    for (const c of children) await stopChild(c);
+    if (bus) {
+      await bus.close();
+    }
+    await deleteStreams(options.natsUrl, namespace).catch(() => undefined);
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function deleteStreams(url: string, namespace: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const prefix = `${namespace.toUpperCase()}_`;
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
+    await Promise.all(names.map((n) => jsm.streams.delete(n)));
+  } finally {
+    await nc.close();
+  }
+}
+
+/** `aetherius bench idle` (hidden): the runtime with the cli loaded and nothing else, for the RSS baseline. */
+export async function runBenchIdle(): Promise<number> {
+  await new Promise<void>((resolve) => {
+    const t = setInterval(() => undefined, 60_000);
+    const done = () => {
+      clearInterval(t);
+      resolve();
+    };
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+  return 0;
+}
