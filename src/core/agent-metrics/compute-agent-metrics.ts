@@ -37,7 +37,8 @@ import { agentMetrics, type AgentMetrics, type NamespaceMetrics, type NodeMetric
 import { CLUSTER_ID_PATTERN, SCHEMA_VERSION } from '../../contracts/common.js';
 import { InputError, type ValidationIssue } from '../../contracts/errors.js';
 import type { KubeObject } from '../kube/kube-types.js';
-import { asArray, asRecord, asString, conditionStatus, readBytes, readCount, readMillicores } from './field-readers.js';
+import { asRecord, boundedText, condition, list } from '../kube/read.js';
+import { readBytes, readCount, readMillicores } from './field-readers.js';
 import { podResources } from './pod-resources.js';
 
 export interface MetricsInput {
@@ -115,12 +116,12 @@ export function computeAgentMetrics(input: MetricsInput): AgentMetrics {
   for (const item of input.pods) {
     const pod = asRecord(item);
     const meta = asRecord(pod?.['metadata']);
-    const namespace = asString(meta?.['namespace'], MAX_NAME);
-    const name = asString(meta?.['name'], MAX_NAME);
+    const namespace = boundedText(meta?.['namespace'], MAX_NAME);
+    const name = boundedText(meta?.['name'], MAX_NAME);
     if (!pod || !meta || namespace === undefined || name === undefined) continue;
     const spec = asRecord(pod['spec']);
     const status = asRecord(pod['status']);
-    const phase = asString(status?.['phase'], MAX_PHASE) ?? 'Unknown';
+    const phase = boundedText(status?.['phase'], MAX_PHASE) ?? 'Unknown';
     const terminating = typeof meta['deletionTimestamp'] === 'string' && meta['deletionTimestamp'] !== '';
 
     let ns = namespaces.get(namespace);
@@ -144,7 +145,7 @@ export function computeAgentMetrics(input: MetricsInput): AgentMetrics {
     }
 
     const out: PodMetrics = { namespace, name, phase, restarts: 0 };
-    const nodeName = asString(spec?.['nodeName'], MAX_NAME);
+    const nodeName = boundedText(spec?.['nodeName'], MAX_NAME);
     if (nodeName !== undefined) {
       out.node = nodeName;
       const node = nodes.get(nodeName);
@@ -242,15 +243,15 @@ function isIterable(value: unknown): boolean {
 
 function readNode(item: unknown, usage: Map<string, Usage> | undefined): NodeEntry | undefined {
   const node = asRecord(item);
-  const name = asString(asRecord(node?.['metadata'])?.['name'], MAX_NAME);
+  const name = boundedText(asRecord(node?.['metadata'])?.['name'], MAX_NAME);
   if (!node || name === undefined) return undefined;
   const status = asRecord(node['status']);
   const conditionEntries: [string, string][] = [];
   let ready = false;
-  for (const c of asArray(status?.['conditions'])) {
+  for (const c of list(status?.['conditions'])) {
     const cond = asRecord(c);
-    const type = asString(cond?.['type'], MAX_CONDITION_TYPE);
-    const value = asString(cond?.['status'], MAX_CONDITION_STATUS);
+    const type = boundedText(cond?.['type'], MAX_CONDITION_TYPE);
+    const value = boundedText(cond?.['status'], MAX_CONDITION_STATUS);
     if (type === undefined || value === undefined) continue;
     conditionEntries.push([type, value]);
     if (type === 'Ready') ready = value === 'True';
@@ -283,7 +284,7 @@ function indexNodeUsage(items: Iterable<KubeObject>): Map<string, Usage> {
   const index = new Map<string, Usage>();
   for (const item of items) {
     const m = asRecord(item);
-    const name = asString(asRecord(m?.['metadata'])?.['name'], MAX_NAME);
+    const name = boundedText(asRecord(m?.['metadata'])?.['name'], MAX_NAME);
     if (!m || name === undefined) continue;
     const usage = asRecord(m['usage']);
     const cpu = readMillicores(usage?.['cpu']);
@@ -298,12 +299,12 @@ function indexPodUsage(items: Iterable<KubeObject>): Map<string, Usage> {
   for (const item of items) {
     const m = asRecord(item);
     const meta = asRecord(m?.['metadata']);
-    const namespace = asString(meta?.['namespace'], MAX_NAME);
-    const name = asString(meta?.['name'], MAX_NAME);
+    const namespace = boundedText(meta?.['namespace'], MAX_NAME);
+    const name = boundedText(meta?.['name'], MAX_NAME);
     if (!m || namespace === undefined || name === undefined) continue;
     let cpu: number | undefined;
     let memory: number | undefined;
-    for (const c of asArray(m['containers'])) {
+    for (const c of list(m['containers'])) {
       const usage = asRecord(asRecord(c)?.['usage']);
       const cCpu = readMillicores(usage?.['cpu']);
       const cMemory = readBytes(usage?.['memory']);
@@ -321,14 +322,14 @@ function podKey(namespace: string, name: string): string {
 }
 
 function readyOf(conditions: unknown): boolean | undefined {
-  const status = conditionStatus(conditions, 'Ready');
+  const status = boundedText(condition(conditions, 'Ready')?.['status'], MAX_CONDITION_STATUS);
   return status === 'True' ? true : status === 'False' ? false : undefined;
 }
 
 function restartsOf(status: Record<string, unknown> | undefined): number {
   let restarts = 0;
-  for (const list of [status?.['containerStatuses'], status?.['initContainerStatuses']]) {
-    for (const s of asArray(list)) restarts += readCount(asRecord(s)?.['restartCount']) ?? 0;
+  for (const statuses of [status?.['containerStatuses'], status?.['initContainerStatuses']]) {
+    for (const s of list(statuses)) restarts += readCount(asRecord(s)?.['restartCount']) ?? 0;
   }
   return restarts;
 }

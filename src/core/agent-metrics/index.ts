@@ -1,2 +1,3 @@
 export * from './compute-agent-metrics.js';
 export * from './pod-resources.js';
+export * from './split-metrics.js';

@@ -13,7 +13,8 @@
  * non-zero one: that is when the kubelet bounds the pod's cgroup. Otherwise the pod can use the whole
  * node and reporting the sum of the limits that happen to be set would understate it.
  */
-import { asArray, asRecord, readBytes, readMillicores } from './field-readers.js';
+import { asRecord, list } from '../kube/read.js';
+import { readBytes, readMillicores } from './field-readers.js';
 
 export interface PodResources {
   /** Absent when no container requests CPU (BestEffort for CPU). */
@@ -55,7 +56,7 @@ function effective(spec: Record<string, unknown>, resource: 'cpu' | 'memory', re
   let limitEverywhere = true;
   let containers = 0;
 
-  for (const c of asArray(spec['containers'])) {
+  for (const c of list(spec['containers'])) {
     const container = asRecord(c);
     if (!container) {
       limitEverywhere = false;
@@ -75,7 +76,7 @@ function effective(spec: Record<string, unknown>, resource: 'cpu' | 'memory', re
   let limitInitPeak = 0;
   let sidecarRequests = 0;
   let sidecarLimits = 0;
-  for (const c of asArray(spec['initContainers'])) {
+  for (const c of list(spec['initContainers'])) {
     const container = asRecord(c);
     if (!container) {
       limitEverywhere = false;

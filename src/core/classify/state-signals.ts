@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/kube-types.js';
+import { asRecord, condition, isRecord, list, num, text } from '../kube/read.js';
 
 export interface StateSignal {
   /** A reason in the table (event-reasons.ts), or a container waiting reason the kubelet reported verbatim. */
@@ -40,44 +41,25 @@ const MAX_KEY = 240;
 
 type Obj = Record<string, unknown>;
 
-function rec(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
+/** The objects of a list, skipping entries that are not objects. */
 function objects(v: unknown): Obj[] {
-  if (!Array.isArray(v)) return [];
-  const out: Obj[] = [];
-  for (const x of v) {
-    const o = rec(x);
-    if (o) out.push(o);
-  }
-  return out;
+  return list(v).filter(isRecord);
 }
 
 function conditionOf(status: Obj | undefined, type: string): Obj | undefined {
-  if (!status) return undefined;
-  for (const c of objects(status['conditions'])) if (c['type'] === type) return c;
-  return undefined;
+  return condition(status?.['conditions'], type);
 }
 
 /** The text, cut to a length a message can quote. */
 function quote(v: unknown): string | undefined {
-  const s = str(v);
+  const s = text(v);
   if (s === undefined) return undefined;
   return s.length > MAX_QUOTED ? `${s.slice(0, MAX_QUOTED)}…` : s;
 }
 
 /** A time from the object when it is RFC 3339 (what the wire accepts), else undefined. */
 function timeOf(v: unknown): string | undefined {
-  const s = str(v);
+  const s = text(v);
   return s !== undefined && s.length <= 64 && RFC3339.test(s) && Number.isFinite(Date.parse(s)) ? s : undefined;
 }
 
@@ -92,20 +74,20 @@ interface Subject {
 }
 
 function subjectOf(kind: string, after: Obj, now: string): Subject | undefined {
-  const meta = rec(after['metadata']);
-  const name = str(meta?.['name']);
+  const meta = asRecord(after['metadata']);
+  const name = text(meta?.['name']);
   if (name === undefined || name.length > 253) return undefined;
-  const namespace = str(meta?.['namespace']);
-  const rawUid = str(meta?.['uid']);
+  const namespace = text(meta?.['namespace']);
+  const rawUid = text(meta?.['uid']);
   const uid = rawUid !== undefined && rawUid.length <= 128 ? rawUid : '';
-  const apiVersion = str(after['apiVersion']);
+  const apiVersion = text(after['apiVersion']);
   const ns = namespace !== undefined && namespace.length <= 253 ? namespace : undefined;
-  const node = kind === 'Node' ? name : str(rec(after['spec'])?.['nodeName']);
+  const node = kind === 'Node' ? name : text(asRecord(after['spec'])?.['nodeName']);
   return {
     object: { kind, name, ...(ns !== undefined ? { namespace: ns } : {}), uid, ...(apiVersion !== undefined && apiVersion.length <= 128 ? { apiVersion } : {}) },
     node: node !== undefined && node.length <= 253 ? node : undefined,
     keyPrefix: uid || `${kind}/${ns ?? ''}/${name}`,
-    resourceVersion: str(meta?.['resourceVersion']) ?? '',
+    resourceVersion: text(meta?.['resourceVersion']) ?? '',
     now,
     out: [],
   };
@@ -130,8 +112,8 @@ function emit(s: Subject, reason: string, message: string, when: string | undefi
 }
 
 function describeCondition(what: string, type: string, c: Obj): string {
-  const status = str(c['status']) ?? 'unknown';
-  const reason = str(c['reason']);
+  const status = text(c['status']) ?? 'unknown';
+  const reason = text(c['reason']);
   const message = quote(c['message']);
   return `${what} condition ${type} is ${status}${reason !== undefined ? ` (${reason})` : ''}${message !== undefined ? `: ${message}` : ''}`;
 }
@@ -149,12 +131,12 @@ interface Termination {
 }
 
 function terminationOf(v: unknown): Termination | undefined {
-  const t = rec(v);
+  const t = asRecord(v);
   if (!t) return undefined;
-  const reason = str(t['reason']);
+  const reason = text(t['reason']);
   const exitCode = num(t['exitCode']);
-  const finishedAt = str(t['finishedAt']);
-  const containerID = str(t['containerID']);
+  const finishedAt = text(t['finishedAt']);
+  const containerID = text(t['containerID']);
   return {
     reason,
     exitCode,
@@ -166,11 +148,11 @@ function terminationOf(v: unknown): Termination | undefined {
 }
 
 function terminationsOf(cs: Obj | undefined): { current: Termination | undefined; last: Termination | undefined } {
-  return { current: terminationOf(rec(cs?.['state'])?.['terminated']), last: terminationOf(rec(cs?.['lastState'])?.['terminated']) };
+  return { current: terminationOf(asRecord(cs?.['state'])?.['terminated']), last: terminationOf(asRecord(cs?.['lastState'])?.['terminated']) };
 }
 
 function containerSignals(s: Subject, label: string, cs: Obj, prev: Obj | undefined, firstSight: boolean, killedOnPurpose: boolean): void {
-  const name = str(cs['name']);
+  const name = text(cs['name']);
   if (name === undefined || name.length > 253) return;
   const restarts = num(cs['restartCount']);
   const restartText = `restart count ${restarts ?? 0}`;
@@ -193,19 +175,19 @@ function containerSignals(s: Subject, label: string, cs: Obj, prev: Obj | undefi
     // Containers of a pod being deleted or evicted are killed on purpose: exit 137/143 is expected,
     // and an eviction is reported as such.
     if (!oom && killedOnPurpose) continue;
-    const text = `${label} ${name} terminated with reason ${t.reason ?? 'unknown'} (exit code ${t.exitCode ?? 'unknown'}), ${restartText}${t.message !== undefined ? `: ${t.message}` : ''}`;
+    const wording = `${label} ${name} terminated with reason ${t.reason ?? 'unknown'} (exit code ${t.exitCode ?? 'unknown'}), ${restartText}${t.message !== undefined ? `: ${t.message}` : ''}`;
     const discriminator = t.finishedAt ?? t.containerID ?? `exit-${t.exitCode ?? ''}-restart-${restarts ?? 0}`;
-    emit(s, oom ? 'OOMKilled' : 'ContainerTerminated', text, timeOf(t.finishedAt), [discriminator], name);
+    emit(s, oom ? 'OOMKilled' : 'ContainerTerminated', wording, timeOf(t.finishedAt), [discriminator], name);
   }
 
-  const waiting = rec(rec(cs['state'])?.['waiting']);
-  const waitingReason = str(waiting?.['reason']);
+  const waiting = asRecord(asRecord(cs['state'])?.['waiting']);
+  const waitingReason = text(waiting?.['reason']);
   if (waitingReason !== undefined && !BENIGN_WAITING.has(waitingReason) && REASON_TOKEN.test(waitingReason)) {
-    const prevReason = str(rec(rec(prev?.['state'])?.['waiting'])?.['reason']);
+    const prevReason = text(asRecord(asRecord(prev?.['state'])?.['waiting'])?.['reason']);
     if (firstSight || prevReason !== waitingReason) {
       const message = quote(waiting?.['message']);
-      const text = `${label} ${name} is waiting with reason ${waitingReason}${message !== undefined ? `: ${message}` : ''}, ${restartText}`;
-      emit(s, waitingReason, text, undefined, [`restart-${restarts ?? 0}`], name);
+      const wording = `${label} ${name} is waiting with reason ${waitingReason}${message !== undefined ? `: ${message}` : ''}, ${restartText}`;
+      emit(s, waitingReason, wording, undefined, [`restart-${restarts ?? 0}`], name);
     }
   }
 
@@ -213,7 +195,7 @@ function containerSignals(s: Subject, label: string, cs: Obj, prev: Obj | undefi
   if (!firstSight && restarts !== undefined && prevRestarts !== undefined && restarts > prevRestarts) {
     const last = now.last;
     const lastText = last ? `; last termination reason ${last.reason ?? 'unknown'}, exit code ${last.exitCode ?? 'unknown'}` : '';
-    const startedAt = timeOf(rec(rec(cs['state'])?.['running'])?.['startedAt']);
+    const startedAt = timeOf(asRecord(asRecord(cs['state'])?.['running'])?.['startedAt']);
     emit(s, 'ContainerRestarted', `${label} ${name} restarted: restart count from ${prevRestarts} to ${restarts}${lastText}`, startedAt ?? timeOf(last?.finishedAt), [`restart-${restarts}`], name);
   }
 }
@@ -222,7 +204,7 @@ function containersByName(status: Obj | undefined, field: string): Map<string, O
   const out = new Map<string, Obj>();
   if (!status) return out;
   for (const c of objects(status[field])) {
-    const name = str(c['name']);
+    const name = text(c['name']);
     if (name !== undefined && !out.has(name)) out.set(name, c);
   }
   return out;
@@ -230,24 +212,24 @@ function containersByName(status: Obj | undefined, field: string): Map<string, O
 
 function podSignals(s: Subject, before: Obj | undefined, after: Obj): void {
   const firstSight = before === undefined;
-  const status = rec(after['status']);
-  const prevStatus = rec(before?.['status']);
-  const deleting = str(rec(after['metadata'])?.['deletionTimestamp']) !== undefined;
-  const evicted = str(status?.['reason']) === 'Evicted';
+  const status = asRecord(after['status']);
+  const prevStatus = asRecord(before?.['status']);
+  const deleting = text(asRecord(after['metadata'])?.['deletionTimestamp']) !== undefined;
+  const evicted = text(status?.['reason']) === 'Evicted';
 
   for (const [field, label] of [['initContainerStatuses', 'init container'], ['containerStatuses', 'container']] as const) {
     const prev = containersByName(prevStatus, field);
-    for (const cs of objects(status?.[field])) containerSignals(s, label, cs, prev.get(str(cs['name']) ?? ''), firstSight, deleting || evicted);
+    for (const cs of objects(status?.[field])) containerSignals(s, label, cs, prev.get(text(cs['name']) ?? ''), firstSight, deleting || evicted);
   }
 
-  const phase = str(status?.['phase']);
-  if (phase === 'Failed' && (firstSight || str(prevStatus?.['phase']) !== 'Failed')) {
-    const reason = str(status?.['reason']);
+  const phase = text(status?.['phase']);
+  if (phase === 'Failed' && (firstSight || text(prevStatus?.['phase']) !== 'Failed')) {
+    const reason = text(status?.['reason']);
     // A pod deleted during a rollout may end Failed because its containers were killed: not a failure.
     if (evicted || !deleting) {
       const message = quote(status?.['message']);
-      const text = `pod phase Failed${reason !== undefined ? ` with reason ${reason}` : ''}${message !== undefined ? `: ${message}` : ''}`;
-      emit(s, evicted ? 'Evicted' : 'PodFailed', text, latestFinish(status), []);
+      const wording = `pod phase Failed${reason !== undefined ? ` with reason ${reason}` : ''}${message !== undefined ? `: ${message}` : ''}`;
+      emit(s, evicted ? 'Evicted' : 'PodFailed', wording, latestFinish(status), []);
     }
   }
 
@@ -256,7 +238,7 @@ function podSignals(s: Subject, before: Obj | undefined, after: Obj): void {
     const prev = conditionOf(prevStatus, 'PodScheduled');
     if (firstSight || !(prev && prev['status'] === 'False' && prev['reason'] === 'Unschedulable')) {
       const message = quote(scheduled['message']);
-      emit(s, 'Unschedulable', `pod cannot be scheduled${message !== undefined ? `: ${message}` : ''}`, timeOf(scheduled['lastTransitionTime']), [str(scheduled['lastTransitionTime']) ?? '']);
+      emit(s, 'Unschedulable', `pod cannot be scheduled${message !== undefined ? `: ${message}` : ''}`, timeOf(scheduled['lastTransitionTime']), [text(scheduled['lastTransitionTime']) ?? '']);
     }
   }
 }
@@ -267,7 +249,7 @@ function latestFinish(status: Obj | undefined): string | undefined {
   let bestAt = -Infinity;
   for (const field of ['initContainerStatuses', 'containerStatuses']) {
     for (const cs of objects(status?.[field])) {
-      const at = timeOf(rec(rec(cs['state'])?.['terminated'])?.['finishedAt']);
+      const at = timeOf(asRecord(asRecord(cs['state'])?.['terminated'])?.['finishedAt']);
       if (at === undefined) continue;
       const ms = Date.parse(at);
       if (ms > bestAt) {
@@ -299,7 +281,7 @@ interface ConditionRule {
 
 function isBad(c: Obj | undefined, rule: ConditionRule): boolean {
   if (!c) return false;
-  const status = str(c['status']);
+  const status = text(c['status']);
   if (status === undefined || !rule.badStatus.includes(status)) return false;
   if (rule.badReason !== undefined && c['reason'] !== rule.badReason) return false;
   if (rule.ignoreReason !== undefined && c['reason'] === rule.ignoreReason) return false;
@@ -307,16 +289,16 @@ function isBad(c: Obj | undefined, rule: ConditionRule): boolean {
 }
 
 function conditionSignals(s: Subject, what: string, before: Obj | undefined, after: Obj, rules: readonly ConditionRule[], keyByType = false): void {
-  const status = rec(after['status']);
-  const prevStatus = rec(before?.['status']);
+  const status = asRecord(after['status']);
+  const prevStatus = asRecord(before?.['status']);
   for (const rule of rules) {
     const c = conditionOf(status, rule.type);
     if (!c || !isBad(c, rule)) continue;
     if (before !== undefined) {
       const prev = conditionOf(prevStatus, rule.type);
-      if (rule.onlyFromTrue ? str(prev?.['status']) !== 'True' : isBad(prev, rule)) continue;
+      if (rule.onlyFromTrue ? text(prev?.['status']) !== 'True' : isBad(prev, rule)) continue;
     }
-    const transition = str(c['lastTransitionTime']) ?? '';
+    const transition = text(c['lastTransitionTime']) ?? '';
     emit(s, rule.reason, describeCondition(what, rule.type, c), timeOf(c['lastTransitionTime']), keyByType ? [rule.type, transition] : [transition]);
   }
 }
@@ -333,13 +315,13 @@ function nodeSignals(s: Subject, before: Obj | undefined, after: Obj): void {
   const what = `node ${s.object.name}`;
   conditionSignals(s, what, before, after, NODE_RULES);
   if (before === undefined) return;
-  const ready = conditionOf(rec(after['status']), 'Ready');
-  const prevReady = str(conditionOf(rec(before['status']), 'Ready')?.['status']);
+  const ready = conditionOf(asRecord(after['status']), 'Ready');
+  const prevReady = text(conditionOf(asRecord(before['status']), 'Ready')?.['status']);
   if (ready && ready['status'] === 'True' && (prevReady === 'False' || prevReady === 'Unknown')) {
-    emit(s, 'NodeReady', describeCondition(what, 'Ready', ready), timeOf(ready['lastTransitionTime']), [str(ready['lastTransitionTime']) ?? '']);
+    emit(s, 'NodeReady', describeCondition(what, 'Ready', ready), timeOf(ready['lastTransitionTime']), [text(ready['lastTransitionTime']) ?? '']);
   }
   // A cordon is usually deliberate, so only the act is reported, not a node found cordoned at start.
-  if (rec(after['spec'])?.['unschedulable'] === true && rec(before['spec'])?.['unschedulable'] !== true) {
+  if (asRecord(after['spec'])?.['unschedulable'] === true && asRecord(before['spec'])?.['unschedulable'] !== true) {
     emit(s, 'NodeNotSchedulable', `${what} was cordoned (spec.unschedulable is true)`, undefined, [s.resourceVersion]);
   }
 }
@@ -350,19 +332,19 @@ function deploymentSignals(s: Subject, before: Obj | undefined, after: Obj): voi
     { type: 'Progressing', reason: 'ProgressDeadlineExceeded', badStatus: ['False'], badReason: 'ProgressDeadlineExceeded' },
     { type: 'ReplicaFailure', reason: 'ReplicaFailure', badStatus: ['True'] },
   ]);
-  const available = conditionOf(rec(after['status']), 'Available');
+  const available = conditionOf(asRecord(after['status']), 'Available');
   if (!available || available['status'] !== 'False') return;
   if (before !== undefined) {
-    if (str(conditionOf(rec(before['status']), 'Available')?.['status']) !== 'True') return;
+    if (text(conditionOf(asRecord(before['status']), 'Available')?.['status']) !== 'True') return;
     // A scale-up turns Available False too (more replicas required than exist yet); only a loss of
     // available pods is a problem.
-    const was = num(rec(before['status'])?.['availableReplicas']);
-    const is = num(rec(after['status'])?.['availableReplicas']) ?? 0;
+    const was = num(asRecord(before['status'])?.['availableReplicas']);
+    const is = num(asRecord(after['status'])?.['availableReplicas']) ?? 0;
     if (was !== undefined && is >= was) return;
   }
-  const st = rec(after['status']);
-  const counts = ` (${num(st?.['availableReplicas']) ?? 0} available of ${num(rec(after['spec'])?.['replicas']) ?? num(st?.['replicas']) ?? 0} desired)`;
-  emit(s, 'MinimumReplicasUnavailable', describeCondition(what, 'Available', available) + counts, timeOf(available['lastTransitionTime']), [str(available['lastTransitionTime']) ?? '']);
+  const st = asRecord(after['status']);
+  const counts = ` (${num(st?.['availableReplicas']) ?? 0} available of ${num(asRecord(after['spec'])?.['replicas']) ?? num(st?.['replicas']) ?? 0} desired)`;
+  emit(s, 'MinimumReplicasUnavailable', describeCondition(what, 'Available', available) + counts, timeOf(available['lastTransitionTime']), [text(available['lastTransitionTime']) ?? '']);
 }
 
 function replicaSetSignals(s: Subject, before: Obj | undefined, after: Obj): void {
@@ -371,20 +353,20 @@ function replicaSetSignals(s: Subject, before: Obj | undefined, after: Obj): voi
 
 /** A spec change the controller has not acted on yet: counts in between are not a loss. */
 function generationPending(o: Obj): boolean {
-  const generation = num(rec(o['metadata'])?.['generation']);
-  const observed = num(rec(o['status'])?.['observedGeneration']);
+  const generation = num(asRecord(o['metadata'])?.['generation']);
+  const observed = num(asRecord(o['status'])?.['observedGeneration']);
   return generation !== undefined && observed !== undefined && observed < generation;
 }
 
 function statefulSetSignals(s: Subject, before: Obj | undefined, after: Obj): void {
   if (before === undefined) return;
-  const desired = num(rec(after['spec'])?.['replicas']) ?? 1;
-  const prevDesired = num(rec(before['spec'])?.['replicas']) ?? 1;
-  const status = rec(after['status']);
+  const desired = num(asRecord(after['spec'])?.['replicas']) ?? 1;
+  const prevDesired = num(asRecord(before['spec'])?.['replicas']) ?? 1;
+  const status = asRecord(after['status']);
   const ready = num(status?.['readyReplicas']) ?? 0;
-  const prevReady = num(rec(before['status'])?.['readyReplicas']) ?? 0;
-  const current = str(status?.['currentRevision']);
-  const update = str(status?.['updateRevision']);
+  const prevReady = num(asRecord(before['status'])?.['readyReplicas']) ?? 0;
+  const current = text(status?.['currentRevision']);
+  const update = text(status?.['updateRevision']);
   const rolling = current !== undefined && update !== undefined && current !== update;
   if (desired !== prevDesired || rolling || generationPending(after)) return;
   if (prevReady >= prevDesired && ready < desired && ready < prevReady) {
@@ -394,8 +376,8 @@ function statefulSetSignals(s: Subject, before: Obj | undefined, after: Obj): vo
 
 function daemonSetSignals(s: Subject, before: Obj | undefined, after: Obj): void {
   if (before === undefined) return;
-  const status = rec(after['status']);
-  const prevStatus = rec(before['status']);
+  const status = asRecord(after['status']);
+  const prevStatus = asRecord(before['status']);
   const desired = num(status?.['desiredNumberScheduled']);
   const unavailable = num(status?.['numberUnavailable']) ?? 0;
   const prevUnavailable = num(prevStatus?.['numberUnavailable']) ?? 0;
@@ -410,19 +392,19 @@ function daemonSetSignals(s: Subject, before: Obj | undefined, after: Obj): void
 }
 
 function jobSignals(s: Subject, before: Obj | undefined, after: Obj): void {
-  const failed = conditionOf(rec(after['status']), 'Failed');
+  const failed = conditionOf(asRecord(after['status']), 'Failed');
   if (!failed || failed['status'] !== 'True') return;
-  if (before !== undefined && str(conditionOf(rec(before['status']), 'Failed')?.['status']) === 'True') return;
-  const reason = str(failed['reason']);
+  if (before !== undefined && text(conditionOf(asRecord(before['status']), 'Failed')?.['status']) === 'True') return;
+  const reason = text(failed['reason']);
   const message = quote(failed['message']);
-  const text = `job ${s.object.name} failed${reason !== undefined ? `: ${reason}` : ''}${message !== undefined ? `: ${message}` : ''}`;
-  emit(s, 'JobFailed', text, timeOf(failed['lastTransitionTime']), [str(failed['lastTransitionTime']) ?? '']);
+  const wording = `job ${s.object.name} failed${reason !== undefined ? `: ${reason}` : ''}${message !== undefined ? `: ${message}` : ''}`;
+  emit(s, 'JobFailed', wording, timeOf(failed['lastTransitionTime']), [text(failed['lastTransitionTime']) ?? '']);
 }
 
 function claimSignals(s: Subject, before: Obj | undefined, after: Obj): void {
-  const phase = str(rec(after['status'])?.['phase']);
-  const prevPhase = before === undefined ? undefined : str(rec(before['status'])?.['phase']);
-  const volume = str(rec(after['spec'])?.['volumeName']);
+  const phase = text(asRecord(after['status'])?.['phase']);
+  const prevPhase = before === undefined ? undefined : text(asRecord(before['status'])?.['phase']);
+  const volume = text(asRecord(after['spec'])?.['volumeName']);
   if (phase === 'Lost' && (before === undefined || prevPhase !== 'Lost')) {
     // A claim is lost once; the key needs no discriminator to stay stable across relists.
     emit(s, 'ClaimLost', `claim ${s.object.name} phase Lost${volume !== undefined ? `: bound volume ${volume} no longer exists` : ''}`, undefined, []);
@@ -436,13 +418,13 @@ function claimSignals(s: Subject, before: Obj | undefined, after: Obj): void {
 
 function hpaSignals(s: Subject, before: Obj | undefined, after: Obj): void {
   const what = `horizontalpodautoscaler ${s.object.name}`;
-  const limited = conditionOf(rec(after['status']), 'ScalingLimited');
+  const limited = conditionOf(asRecord(after['status']), 'ScalingLimited');
   const rule: ConditionRule = { type: 'ScalingLimited', reason: 'ScalingLimited', badStatus: ['True'], badReason: 'TooManyReplicas' };
-  if (isBad(limited, rule) && limited && (before === undefined || !isBad(conditionOf(rec(before['status']), 'ScalingLimited'), rule))) {
-    const max = num(rec(after['spec'])?.['maxReplicas']);
-    const desired = num(rec(after['status'])?.['desiredReplicas']);
+  if (isBad(limited, rule) && limited && (before === undefined || !isBad(conditionOf(asRecord(before['status']), 'ScalingLimited'), rule))) {
+    const max = num(asRecord(after['spec'])?.['maxReplicas']);
+    const desired = num(asRecord(after['status'])?.['desiredReplicas']);
     const counts = max !== undefined ? ` (maxReplicas ${max}${desired !== undefined ? `, desired ${desired}` : ''})` : '';
-    emit(s, 'ScalingLimited', describeCondition(what, 'ScalingLimited', limited) + counts, timeOf(limited['lastTransitionTime']), [str(limited['lastTransitionTime']) ?? '']);
+    emit(s, 'ScalingLimited', describeCondition(what, 'ScalingLimited', limited) + counts, timeOf(limited['lastTransitionTime']), [text(limited['lastTransitionTime']) ?? '']);
   }
   conditionSignals(
     s,
@@ -479,10 +461,10 @@ const RULES: Readonly<Record<string, (s: Subject, before: Obj | undefined, after
  */
 export function deriveStateSignals(kind: string, before: KubeObject | undefined, after: KubeObject, now: string): StateSignal[] {
   const rule = typeof kind === 'string' && Object.hasOwn(RULES, kind) ? RULES[kind] : undefined;
-  const current = rec(after);
+  const current = asRecord(after);
   if (rule === undefined || current === undefined) return [];
   const subject = subjectOf(kind, current, now);
   if (subject === undefined) return [];
-  rule(subject, rec(before), current);
+  rule(subject, asRecord(before), current);
   return subject.out;
 }

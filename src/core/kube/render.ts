@@ -6,19 +6,10 @@
 import { stringify } from 'yaml';
 import type { KubeTable } from './kube-api.js';
 import type { KubeObject } from './kube-types.js';
+import { asRecord, isRecord, list, record, text } from './read.js';
 import { cpuMillis, bytesOf } from './units.js';
 
 type Obj = Record<string, unknown>;
-
-function o(v: unknown): Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
 
 export interface TabOptions {
   /** Smallest column width, padding included. */
@@ -140,7 +131,7 @@ export function renderTable(table: KubeTable, options: RenderTableOptions = {}):
   const header = shown.map(({ c }) => c.name.toUpperCase());
   lines.push([...(options.withNamespace ? ['NAMESPACE'] : []), ...header].join('\t'));
   for (const row of table.rows) {
-    const ns = str(o(o(row.object)['metadata'])['namespace']);
+    const ns = text(record(record(row.object)['metadata'])['namespace']) ?? '';
     const cells = shown.map(({ i }) => flat(cellText(row.cells[i])));
     lines.push([...(options.withNamespace ? [ns] : []), ...cells].join('\t'));
   }
@@ -154,8 +145,9 @@ export function noResourcesMessage(namespace: string | undefined): string {
 
 /** Removes `metadata.managedFields` (noise for a reader) from an object or every item of a list, without mutating it. */
 export function stripManagedFields<T>(value: T): T {
-  const obj = o(value);
-  const meta = o(obj['metadata']);
+  // A fresh object, not a shared empty one: the result is handed back to the caller.
+  const obj: Obj = isRecord(value) ? value : {};
+  const meta = record(obj['metadata']);
   let out: Obj = obj;
   if ('managedFields' in meta) {
     const { managedFields: _mf, ...rest } = meta;
@@ -167,9 +159,25 @@ export function stripManagedFields<T>(value: T): T {
 
 /** The printable form of one object or a `List` of objects, as kubectl builds it for -o json|yaml. */
 export function asPrintable(objects: KubeObject | KubeObject[], apiVersion: string, kind: string): Obj {
-  const fill = (x: KubeObject): KubeObject => stripManagedFields({ ...x, apiVersion: x.apiVersion || apiVersion, kind: x.kind || kind });
+  const fill = (x: KubeObject): KubeObject => redactConfigData(stripManagedFields({ ...x, apiVersion: x.apiVersion || apiVersion, kind: x.kind || kind }));
   if (!Array.isArray(objects)) return fill(objects);
   return { apiVersion: 'v1', items: objects.map(fill), kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+/**
+ * A ConfigMap with its values replaced by `<redacted: N bytes>`: command output travels over the bus and
+ * is stored with the command, and ConfigMaps often hold connection strings. The keys stay, which is what
+ * a diagnosis needs (is `DB_HOST` there?). Any other object is returned as it is.
+ */
+export function redactConfigData<T extends KubeObject>(obj: T): T {
+  if (obj.kind !== 'ConfigMap') return obj;
+  const out: KubeObject = { ...obj };
+  for (const field of ['data', 'binaryData']) {
+    const values = asRecord(obj[field]);
+    if (!values) continue;
+    out[field] = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, `<redacted: ${typeof v === 'string' ? Buffer.byteLength(v) : 0} bytes>`]));
+  }
+  return out as T;
 }
 
 /** `-o json`: four-space indentation, like kubectl. */
@@ -198,12 +206,12 @@ export interface EventTimes {
 
 /** When an event first and last happened and how often, from core/v1 or events.k8s.io fields. */
 export function eventTimes(event: KubeObject): EventTimes {
-  const series = o(event['series']);
-  const eventTime = str(event['eventTime']);
-  const first = str(event['firstTimestamp']) || eventTime || event.metadata.creationTimestamp;
+  const series = record(event['series']);
+  const eventTime = text(event['eventTime']);
+  const first = text(event['firstTimestamp']) ?? eventTime ?? event.metadata.creationTimestamp;
   const seriesCount = typeof series['count'] === 'number' ? series['count'] : 0;
   const count = seriesCount || (typeof event['count'] === 'number' ? event['count'] : 1);
-  const last = str(series['lastObservedTime']) || str(event['lastTimestamp']) || eventTime || first;
+  const last = text(series['lastObservedTime']) ?? text(event['lastTimestamp']) ?? eventTime ?? first;
   return { first, last, count };
 }
 
@@ -220,9 +228,9 @@ export function sortEvents(events: readonly KubeObject[]): KubeObject[] {
 }
 
 export function eventSource(event: KubeObject): string {
-  const source = o(event['source']);
-  const component = str(source['component']) || str(event['reportingComponent']) || str(event['reportingController']);
-  const host = str(source['host']);
+  const source = record(event['source']);
+  const component = text(source['component']) ?? text(event['reportingComponent']) ?? text(event['reportingController']) ?? '';
+  const host = text(source['host']);
   return host ? `${component}, ${host}` : component;
 }
 
@@ -231,15 +239,15 @@ export function renderEvents(events: readonly KubeObject[], now: number, options
   if (events.length === 0) return undefined;
   const lines = [[...(options.withNamespace ? ['NAMESPACE'] : []), 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'].join('\t')];
   for (const e of sortEvents(events)) {
-    const involved = o(e['involvedObject'] ?? e['regarding']);
+    const involved = record(e['involvedObject'] ?? e['regarding']);
     lines.push(
       [
         ...(options.withNamespace ? [e.metadata.namespace ?? ''] : []),
         eventInterval(e, now),
-        str(e['type']),
-        str(e['reason']),
-        `${str(involved['kind'])}/${str(involved['name'])}`,
-        flat(str(e['message']) || str(e['note'])).trim(),
+        text(e['type']) ?? '',
+        text(e['reason']) ?? '',
+        `${text(involved['kind']) ?? ''}/${text(involved['name']) ?? ''}`,
+        flat(text(e['message']) ?? text(e['note']) ?? '').trim(),
       ].join('\t'),
     );
   }
@@ -267,9 +275,9 @@ export function renderTopPods(items: readonly KubeObject[], options: { container
   if (options.containers) {
     lines.push([...head, 'POD', 'NAME', 'CPU(cores)', 'MEMORY(bytes)'].join('\t'));
     for (const pod of sorted) {
-      for (const c of arr(pod['containers']).map(o)) {
-        const usage = o(c['usage']);
-        lines.push([...ns(pod), pod.metadata.name, str(c['name']), cpuText(cpuMillis(usage['cpu'])), memText(bytesOf(usage['memory']))].join('\t'));
+      for (const c of list(pod['containers']).map(record)) {
+        const usage = record(c['usage']);
+        lines.push([...ns(pod), pod.metadata.name, text(c['name']) ?? '', cpuText(cpuMillis(usage['cpu'])), memText(bytesOf(usage['memory']))].join('\t'));
       }
     }
   } else {
@@ -277,9 +285,9 @@ export function renderTopPods(items: readonly KubeObject[], options: { container
     for (const pod of sorted) {
       let cpu = 0;
       let mem = 0;
-      for (const c of arr(pod['containers']).map(o)) {
-        cpu += cpuMillis(o(c['usage'])['cpu']);
-        mem += bytesOf(o(c['usage'])['memory']);
+      for (const c of list(pod['containers']).map(record)) {
+        cpu += cpuMillis(record(c['usage'])['cpu']);
+        mem += bytesOf(record(c['usage'])['memory']);
       }
       lines.push([...ns(pod), pod.metadata.name, cpuText(cpu), memText(mem)].join('\t'));
     }
@@ -303,10 +311,10 @@ export function renderTopNodes(metrics: readonly KubeObject[], nodes: readonly K
       lines.push([name, '<unknown>', '<unknown>', '<unknown>', '<unknown>'].join('\t'));
       continue;
     }
-    const usage = o(m['usage']);
+    const usage = record(m['usage']);
     const cpu = cpuMillis(usage['cpu']);
     const mem = bytesOf(usage['memory']);
-    const alloc = o(o(nodeByName.get(name)?.['status'])['allocatable']);
+    const alloc = record(record(nodeByName.get(name)?.['status'])['allocatable']);
     const cpuAlloc = cpuMillis(alloc['cpu']);
     const memAlloc = bytesOf(alloc['memory']);
     const pct = (used: number, total: number) => (total > 0 ? `${Math.floor((used / total) * 100)}%` : '<unknown>');
