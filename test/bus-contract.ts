@@ -6,7 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus, NatsBus, natsStreamName, type Bus, type BusMessage, type DurableMessage } from '../src/adapters/bus/index.js';
-import { BusError, InputError, NoRespondersError, TimeoutError, UnavailableError } from '../src/contracts/errors.js';
+import { BusError, InputError, NoRespondersError, PayloadTooLargeError, TimeoutError, UnavailableError } from '../src/contracts/errors.js';
 import { TEST_NATS_URL, uniqueName } from './support/services.js';
 
 export interface BusFixture {
@@ -146,8 +146,22 @@ export function busContract(name: string, makeBus: () => Promise<BusFixture>): v
       await expect(bus.publish('test..bad', 'x')).rejects.toBeInstanceOf(InputError);
       await expect(bus.publish('test.*', 'x')).rejects.toBeInstanceOf(InputError);
       expect(() => bus.subscribe('test.>.bad', () => undefined)).toThrow(InputError);
-      // Over the server's max payload (1 MiB by default): refused, not truncated.
-      await expect(bus.publish('test.hdr', new Uint8Array(1024 * 1024 + 1024))).rejects.toBeInstanceOf(BusError);
+      // Over the server's max payload (1 MiB by default): refused for good, not truncated, not retryable.
+      expect(bus.maxPayloadBytes).toBe(1024 * 1024);
+      const tooLarge = bus.publish('test.hdr', new Uint8Array(1024 * 1024 + 1024));
+      await expect(tooLarge).rejects.toBeInstanceOf(PayloadTooLargeError);
+      await expect(tooLarge).rejects.toMatchObject({ retryable: false });
+    });
+
+    it('stores a publish with a msgId or refuses it: never a silent fire-and-forget', { timeout: 5000 }, async () => {
+      // No stream captures test.nostream: a durable publish must fail, so a caller such as the agent's
+      // outbox keeps the message and retries instead of counting it as sent.
+      await expect(bus.publish('test.nostream.a', { i: 1 }, { msgId: 'lost-1' })).rejects.toBeInstanceOf(NoRespondersError);
+      await bus.ensureStreams([{ name: 'NOSTREAM', subjects: ['test.nostream.>'] }]);
+      const got: DurableMessage[] = [];
+      await bus.consume({ stream: 'NOSTREAM', durable: 'nostream' }, (m) => void got.push(m));
+      await bus.publish('test.nostream.a', { i: 1 }, { msgId: 'lost-1' });
+      await waitFor(() => got.length === 1, 'the retried publish stored');
     });
 
     it('redelivers an unsettled manual-ack message after the ack wait, then not after ack', { timeout: 10_000 }, async () => {

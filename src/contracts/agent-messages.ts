@@ -174,6 +174,12 @@ export const agentMetrics = z.object({
   node_metrics: z.array(nodeMetrics).max(10_000).default([]),
   pod_metrics: z.array(podMetrics).max(200_000).default([]),
   namespace_metrics: z.array(namespaceMetrics).max(10_000).default([]),
+  /**
+   * Set when one collection was split to fit the bus's message size limit (a NATS server's max_payload,
+   * 1 MiB by default; a 5,000-pod cluster's pod metrics are larger): every part repeats
+   * `cluster_metrics`, the first carries node and namespace metrics, and `pod_metrics` is divided.
+   */
+  part: z.object({ collection_id: z.string().min(1).max(253), index: z.number().int().nonnegative(), total: z.number().int().positive() }).optional(),
 });
 export type AgentMetrics = z.infer<typeof agentMetrics>;
 export type NodeMetrics = z.infer<typeof nodeMetrics>;

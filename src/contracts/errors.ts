@@ -86,6 +86,11 @@ export class StoreError extends UnavailableError {
   override readonly code = 'AETHERIUS_E_STORE';
 }
 
+/** A message or body is larger than the transport or server accepts; sending it again cannot help. */
+export class PayloadTooLargeError extends AetheriusError {
+  readonly code = 'AETHERIUS_E_PAYLOAD_TOO_LARGE';
+}
+
 /**
  * The Kubernetes API answered with an error status (or a watch sent an ERROR event). `status` is the
  * HTTP code (404, 409, 410 Gone/Expired, 429, 5xx) and `reason` the Status reason (`NotFound`, `Expired`).

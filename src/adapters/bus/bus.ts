@@ -69,8 +69,10 @@ export interface StreamDefinition {
 export interface PublishOptions {
   headers?: Headers;
   /**
-   * Idempotency key for durable subjects: a second publish with the same id within the stream's
-   * duplicate window is acknowledged but not stored again.
+   * Idempotency key: a second publish with the same id within the stream's duplicate window is
+   * acknowledged but not stored again. Setting it makes the publish durable: it resolves only once a
+   * stream stored the message, and fails (NoRespondersError) when no stream captures the subject —
+   * never silently falls back to a fire-and-forget publish.
    */
   msgId?: string;
 }
@@ -128,6 +130,8 @@ export type DurableHandler = (msg: DurableMessage) => void | Promise<void>;
 
 export interface Bus {
   readonly kind: 'nats' | 'memory';
+  /** Largest message the bus accepts (a NATS server's `max_payload`); publishing more throws PayloadTooLargeError. */
+  readonly maxPayloadBytes: number;
   /**
    * Creates the streams, or updates them to match, idempotently. Safe to call from every replica at
    * start.
@@ -138,6 +142,8 @@ export interface Bus {
    * Publishes one message. On a subject captured by a durable stream the promise resolves only once
    * the stream has stored it; elsewhere it resolves once the message is handed to the transport.
    * @throws InputError when the subject (wildcards, empty tokens, spaces) or a header is invalid.
+   * @throws PayloadTooLargeError when the message is over `maxPayloadBytes` (not retryable).
+   * @throws NoRespondersError when `msgId` is set and no stream captures the subject.
    * @throws BusError when the message cannot be published or stored, or the bus is closed.
    */
   publish(subject: string, payload: Payload, options?: PublishOptions): Promise<void>;

@@ -9,7 +9,7 @@
  * subscription and each consumer member runs one handler at a time, so one subscriber sees a subject's
  * messages in publish order.
  */
-import { BusError, NoRespondersError, TimeoutError } from '../../contracts/errors.js';
+import { BusError, NoRespondersError, PayloadTooLargeError, TimeoutError } from '../../contracts/errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { nakBackoffMs } from './backoff.js';
 import {
@@ -60,6 +60,10 @@ export class MemoryBus implements Bus {
     this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MEMORY_MAX_PAYLOAD_BYTES;
   }
 
+  get maxPayloadBytes(): number {
+    return this.#maxPayloadBytes;
+  }
+
   get closed(): boolean {
     return this.#closing !== undefined;
   }
@@ -95,6 +99,7 @@ export class MemoryBus implements Bus {
     const headers = checkedHeaders(options.headers);
     const data = this.#encode(subject, payload);
     const stream = this.#streamFor(subject);
+    if (!stream && options.msgId !== undefined) throw new NoRespondersError(`no stream captures ${subject}; a publish with a msgId must be stored`);
     // A duplicate msgId is acknowledged but not stored again; core subscribers still see it, as on NATS.
     if (stream?.append(subject, data, headers, options.msgId, Date.now())) {
       for (const consumer of stream.consumers.values()) consumer.schedule();
@@ -184,7 +189,7 @@ export class MemoryBus implements Bus {
   #encode(subject: string, payload: Payload): Uint8Array {
     const data = encodePayload(payload).slice();
     if (data.byteLength > this.#maxPayloadBytes) {
-      throw new BusError(`message on ${subject} is ${data.byteLength} bytes, over the ${this.#maxPayloadBytes} byte limit`);
+      throw new PayloadTooLargeError(`message on ${subject} is ${data.byteLength} bytes, over the ${this.#maxPayloadBytes} byte limit`);
     }
     return data;
   }

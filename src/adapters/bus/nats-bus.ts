@@ -37,7 +37,7 @@ import {
   type NodeConnectionOptions,
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
-import { BusError, ConfigError, NoRespondersError, TimeoutError, UnavailableError, errorMessage, type ValidationIssue } from '../../contracts/errors.js';
+import { BusError, ConfigError, NoRespondersError, PayloadTooLargeError, TimeoutError, UnavailableError, errorMessage, type ValidationIssue } from '../../contracts/errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { nakBackoffMs } from './backoff.js';
@@ -96,6 +96,8 @@ export interface NatsBusOptions {
 }
 
 export const DEFAULT_RECONNECT_TIME_WAIT_MS = 1000;
+/** A NATS server's default `max_payload`, used until the server's INFO says otherwise. */
+export const DEFAULT_NATS_MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const MAX_RECONNECT_DELAY_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 export const DEFAULT_PING_TIMEOUT_MS = 2000;
@@ -285,19 +287,31 @@ export class NatsBus implements Bus {
     }
   }
 
+  get maxPayloadBytes(): number {
+    return this.#nc.info?.max_payload ?? DEFAULT_NATS_MAX_PAYLOAD_BYTES;
+  }
+
   async publish(subject: string, payload: Payload, options: PublishOptions = {}): Promise<void> {
     this.#assertOpen();
     assertSubject(subject, 'publish');
     const headers = toNatsHeaders(checkedHeaders(options.headers));
     const data = encodePayload(payload);
+    if (data.byteLength > this.maxPayloadBytes) {
+      throw new PayloadTooLargeError(`message on ${subject} is ${data.byteLength} bytes, over the server's max_payload of ${this.maxPayloadBytes}`);
+    }
     const wire = this.#wire(subject);
-    if (this.#isDurable(subject)) {
+    if (this.#isDurable(subject) || options.msgId !== undefined) {
       const opts: Partial<JetStreamPublishOptions> = {};
       if (headers) opts.headers = headers;
       if (options.msgId !== undefined) opts.msgID = options.msgId;
       try {
         await this.#js.publish(wire, data, opts);
       } catch (err) {
+        // nats.js reports a JetStream publish nobody answered as JetStreamNotEnabled: on a server with
+        // JetStream that means no stream captures the subject.
+        if (err instanceof Error && (/no responders/i.test(err.message) || err.name === 'JetStreamNotEnabled' || err.constructor.name === 'JetStreamNotEnabled')) {
+          throw new NoRespondersError(`no stream captures ${subject} (or JetStream is not enabled): ${errorMessage(err)}`, { cause: err });
+        }
         throw new BusError(`stream did not store message on ${subject}: ${errorMessage(err)}`, { cause: err });
       }
       return;

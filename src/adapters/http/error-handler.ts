@@ -15,6 +15,7 @@ import {
   TimeoutError,
   UnavailableError,
   KubeApiError,
+  PayloadTooLargeError,
   type ValidationIssue,
 } from '../../contracts/index.js';
 
@@ -31,6 +32,7 @@ export function statusFor(err: AetheriusError): number {
   if (err instanceof TimeoutError) return 504;
   if (err instanceof NoRespondersError || err instanceof UnavailableError) return 503;
   if (err instanceof KubeApiError) return 502;
+  if (err instanceof PayloadTooLargeError) return 413;
   return 500;
 }
 

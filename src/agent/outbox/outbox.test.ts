@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat, truncate, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BusError, InputError, type Severity } from '../../contracts/index.js';
+import { BusError, InputError, PayloadTooLargeError, type Severity } from '../../contracts/index.js';
 import { MemoryBus } from '../../adapters/bus/index.js';
 import { STREAMS } from '../../contracts/subjects.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
@@ -386,6 +386,26 @@ describe('Outbox', () => {
     bus.hang = false;
     expect(await outbox.flush(5_000)).toBe(true);
     expect(bus.stored.map((x) => x.id)).toEqual(ids(0, 10));
+  });
+
+  it('drops an item the bus refuses for good (over max_payload) instead of resending it forever', async () => {
+    const stored: string[] = [];
+    const dropped: string[] = [];
+    const outbox = await openOutbox(
+      {
+        publish: (x: OutboxItem) => {
+          if (x.id === item(3).id) return Promise.reject(new PayloadTooLargeError('message is 1300000 bytes, over the server max_payload of 1048576'));
+          stored.push(x.id);
+          return Promise.resolve();
+        },
+      },
+      { onDrop: (x, reason) => dropped.push(`${x.id}:${reason}`) },
+    );
+    for (let i = 0; i < 10; i++) outbox.enqueue(item(i));
+    expect(await outbox.flush(5_000)).toBe(true);
+    expect(stored).toEqual(ids(0, 10).filter((id) => id !== item(3).id));
+    expect(dropped).toEqual([`${item(3).id}:bus_rejected`]);
+    expect(outbox.stats()).toMatchObject({ bus_rejected: 1, sent: 9, publish_failures: 0 });
   });
 
   it('survives a publish function that throws synchronously', async () => {

@@ -6,7 +6,7 @@
  * each item's id is its JetStream msgId so that the stream drops the duplicates a resend causes.
  * Design, ordering rule, drop policy, fsync policy and recovery: docs/adr/0006-agent-outbox.md.
  */
-import { InputError, TimeoutError, errorMessage, type Severity, type ValidationIssue } from '../../contracts/index.js';
+import { AetheriusError, InputError, TimeoutError, errorMessage, type Severity, type ValidationIssue } from '../../contracts/index.js';
 import { silentLogger, type Logger } from '../../adapters/telemetry/index.js';
 import { Deque } from './deque.js';
 import { Journal } from './journal.js';
@@ -37,8 +37,12 @@ export interface OutboxOptions {
   logger?: Logger;
   /** Clock for `enqueuedAt` (epoch milliseconds). */
   now?: () => number;
-  /** Called for each item dropped because the journal was full. */
-  onDrop?: (item: Pick<OutboxItem, 'id' | 'severity' | 'subject'>, reason: 'journal_full') => void;
+  /**
+   * Called for each item dropped: `journal_full` (the journal was at its limit), or `bus_rejected` (the
+   * bus refused it for good, e.g. larger than the server's max_payload — resending could never succeed
+   * and would hold up everything behind it).
+   */
+  onDrop?: (item: Pick<OutboxItem, 'id' | 'severity' | 'subject'>, reason: 'journal_full' | 'bus_rejected') => void;
 }
 
 export interface OutboxStats {
@@ -66,6 +70,8 @@ export interface OutboxStats {
   corrupt_records: number;
   /** Items refused by `enqueue`: malformed, or sent after `close`. */
   rejected: number;
+  /** Items the bus refused for good (not retryable, e.g. over max_payload), dropped instead of resent. */
+  bus_rejected: number;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 256;
@@ -169,6 +175,7 @@ export class Outbox {
   #connected = true;
   #outageStartedAt = 0;
   readonly #dropped: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  #busRejected = 0;
   #droppedSinceLog: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   #lastDropLogAt = Number.NEGATIVE_INFINITY;
   #warnedClosed = false;
@@ -267,6 +274,7 @@ export class Outbox {
       sent: this.#sent,
       publish_failures: this.#publishFailures,
       dropped: { ...this.#dropped },
+      bus_rejected: this.#busRejected,
       spilled: this.#spilled,
       connected: this.#connected,
       corrupt_records: this.#journal.corrupt,
@@ -400,6 +408,14 @@ export class Outbox {
 
   #settle(entry: Entry, attempt: number, err: unknown): void {
     if (this.#closed || entry.attempt !== attempt || entry.state !== IN_FLIGHT) return;
+    if (err !== undefined && isPermanent(err)) {
+      // Settled as if acknowledged so the frontier moves on; counted and reported, never resent.
+      this.#busRejected++;
+      this.#log.error({ err: errorMessage(err), id: entry.item.id, subject: entry.item.subject, severity: entry.item.severity }, 'bus refused an outbox item for good; dropped');
+      this.#reportDrop(entry.item, 'bus_rejected');
+      err = undefined;
+      this.#sent--; // offset below: a refused item is not a sent one
+    }
     this.#inFlight--;
     if (err === undefined) {
       entry.state = ACKED;
@@ -643,9 +659,13 @@ export class Outbox {
   #countDrop(item: OutboxItem): void {
     this.#dropped[item.severity]++;
     this.#droppedSinceLog[item.severity]++;
+    this.#reportDrop(item, 'journal_full');
+  }
+
+  #reportDrop(item: OutboxItem, reason: 'journal_full' | 'bus_rejected'): void {
     if (!this.#o.onDrop) return;
     try {
-      this.#o.onDrop({ id: item.id, severity: item.severity, subject: item.subject }, 'journal_full');
+      this.#o.onDrop({ id: item.id, severity: item.severity, subject: item.subject }, reason);
     } catch (err) {
       this.#log.error({ err, id: item.id }, 'outbox onDrop callback failed');
     }
@@ -768,4 +788,9 @@ function show(value: unknown): string {
   } catch {
     return typeof value;
   }
+}
+
+/** An error no resend can cure: the bus refused this message itself (too large, invalid). */
+function isPermanent(err: unknown): boolean {
+  return err instanceof AetheriusError && !err.retryable;
 }
