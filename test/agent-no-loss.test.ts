@@ -75,7 +75,11 @@ describe('agent: no event lost across a 30 s NATS outage', () => {
       clusterId: 'noloss',
       natsUrl: `nats://127.0.0.1:${port}`,
       reconnectTimeWaitMs: 250,
-      config: { agent: { buffer_size: 500, enable_metrics: false, heartbeat_interval: '2s' } },
+      // No manager here: the agent creates its streams itself. Metrics (low severity) and heartbeats
+      // flow through the same outbox and bus during the test.
+      createStreams: false,
+      record: ['event', 'metrics'],
+      config: { agent: { buffer_size: 500, enable_metrics: true, metrics_interval: '2s', heartbeat_interval: '2s' } },
     });
     const harness = h;
 
@@ -140,6 +144,7 @@ describe('agent: no event lost across a 30 s NATS outage', () => {
       // Exactly once after dedup by id: the set has each produced id once; the stream may hold redeliveries
       // that the control plane drops by id (JetStream's msgId window already removes most).
       expect(unique.size).toBe(produced.size);
+      expect((harness.messages.get('metrics') ?? []).length, 'metrics messages also flowed').toBeGreaterThan(3);
       console.log(`no-loss: produced ${produced.size}, stream held ${received.length} (${received.length - unique.size} duplicates dropped by id)`);
     } finally {
       await reader.close();

@@ -6,7 +6,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '../adapters/telemetry/index.js';
 
 export class AgentTelemetry {
-  readonly eventsSeen: Counter<'type'>;
+  readonly eventsSeen: Counter<'type' | 'severity'>;
   readonly eventsSent: Counter<'severity'>;
   readonly eventsDropped: Counter<'severity' | 'reason'>;
   readonly bufferDepth: Gauge<'where'>;
@@ -18,7 +18,7 @@ export class AgentTelemetry {
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
-    this.eventsSeen = new Counter({ name: 'aetherius_agent_events_seen_total', help: 'Signals the agent classified (Kubernetes events and state-derived), before filters', labelNames: ['type'], registers });
+    this.eventsSeen = new Counter({ name: 'aetherius_agent_events_seen_total', help: 'Signals the agent classified, by type (k8s_event, state_change) and severity, before filters', labelNames: ['type', 'severity'], registers });
     this.eventsSent = new Counter({ name: 'aetherius_agent_events_sent_total', help: 'Events acknowledged by the bus, by severity (a resend after an outage counts again)', labelNames: ['severity'], registers });
     this.eventsDropped = new Counter({
       name: 'aetherius_agent_events_dropped_total',

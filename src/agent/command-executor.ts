@@ -34,7 +34,8 @@ import {
 import { KUBE_RESOURCES, type KubeApi, type KubeResource } from '../core/kube/kube-api.js';
 import type { KubeObject } from '../core/kube/kube-types.js';
 import { describeObject } from '../core/kube/describe.js';
-import { asPrintable, noResourcesMessage, renderEvents, renderJson, renderNames, renderTable, renderTopNodes, renderTopPods, renderYaml } from '../core/kube/render.js';
+import { record } from '../core/kube/read.js';
+import { asPrintable, noResourcesMessage, redactConfigData, renderEvents, renderJson, renderNames, renderTable, renderTopNodes, renderTopPods, renderYaml } from '../core/kube/render.js';
 import type { Logger } from '../adapters/telemetry/index.js';
 
 export type { RejectionReason } from '../core/commands/index.js';
@@ -134,9 +135,6 @@ function qualifiedKind(r: KubeResource): string {
 }
 
 type Obj = Record<string, unknown>;
-function o(v: unknown): Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
-}
 
 /** Annotations rollout undo never copies from the ReplicaSet, as kubectl's rollbacker skips them. */
 const ROLLBACK_SKIPPED_ANNOTATIONS = new Set([
@@ -154,9 +152,9 @@ function revisionOf(obj: KubeObject): number {
 }
 
 function templateWithoutHash(template: unknown): Obj {
-  const t = structuredClone(o(template));
-  const meta = o(t['metadata']);
-  const labels = { ...o(meta['labels']) };
+  const t: Obj = structuredClone(record(template));
+  const meta = record(t['metadata']);
+  const labels = { ...record(meta['labels']) };
   delete labels['pod-template-hash'];
   t['metadata'] = { ...meta, labels };
   return t;
@@ -167,7 +165,7 @@ function stableJson(value: unknown): string {
 }
 
 function matchLabelsSelector(selector: unknown): string | undefined {
-  const labels = Object.entries(o(o(selector)['matchLabels']));
+  const labels = Object.entries(record(record(selector)['matchLabels']));
   return labels.length ? labels.map(([k, v]) => `${k}=${String(v)}`).join(',') : undefined;
 }
 
@@ -396,7 +394,8 @@ export class CommandExecutor {
   private async logs(p: Extract<ParsedCommand, { action: 'logs' }>, signal: AbortSignal): Promise<Output> {
     // Without a limit a chatty pod could send gigabytes; read a few times the output limit at most.
     const cap = this.o.maxOutputBytes * 4;
-    const limitBytes = p.limitBytes ?? cap;
+    // A caller may ask for less than the cap, never more: the agent must not hold 64 MiB of logs per command.
+    const limitBytes = Math.min(p.limitBytes ?? cap, cap);
     const tailLines = p.tailLines ?? (p.sinceSeconds === undefined && p.limitBytes === undefined ? DEFAULT_LOG_TAIL : undefined);
     const text = await this.o.api.logs(p.namespace, p.pod, {
       ...(p.container !== undefined ? { container: p.container } : {}),
@@ -407,7 +406,7 @@ export class CommandExecutor {
       limitBytes,
       signal,
     });
-    return { text, atLeast: p.limitBytes === undefined && Buffer.byteLength(text, 'utf8') >= cap };
+    return { text, atLeast: limitBytes === cap && Buffer.byteLength(text, 'utf8') >= cap };
   }
 
   private async describe(p: Extract<ParsedCommand, { action: 'describe' }>, signal: AbortSignal): Promise<Output> {
@@ -420,10 +419,10 @@ export class CommandExecutor {
     const events = await this.o.api.list(KUBE_RESOURCES.events, { ...(r.namespaced ? { namespace: obj.metadata.namespace ?? p.namespace } : {}), fieldSelector: selector.join(','), signal });
     let replicaSets: KubeObject[] | undefined;
     if (r.kind === 'Deployment') {
-      const labelSelector = matchLabelsSelector(o(obj['spec'])['selector']);
+      const labelSelector = matchLabelsSelector(record(obj['spec'])['selector']);
       replicaSets = (await this.o.api.list(KUBE_RESOURCES.replicasets, { namespace: p.namespace, ...(labelSelector ? { labelSelector } : {}), signal })).items;
     }
-    return { text: describeObject(obj, { events: events.items, ...(replicaSets ? { replicaSets } : {}), now: this.now() }) };
+    return { text: describeObject(redactConfigData(obj), { events: events.items, ...(replicaSets ? { replicaSets } : {}), now: this.now() }) };
   }
 
   private async get(p: Extract<ParsedCommand, { action: 'get' }>, signal: AbortSignal): Promise<Output> {
@@ -501,13 +500,13 @@ export class CommandExecutor {
   private async patchResources(p: Extract<ParsedCommand, { action: 'patch-resources' }>, signal: AbortSignal): Promise<Output> {
     const r = KUBE_RESOURCES[p.resource];
     const obj = await this.o.api.get(r, p.name, p.namespace, signal);
-    const containers = ((o(o(o(obj['spec'])['template'])['spec'])['containers'] ?? []) as unknown[]).map(o);
+    const containers = ((record(record(record(obj['spec'])['template'])['spec'])['containers'] ?? []) as unknown[]).map(record);
     const current = containers.find((c) => c['name'] === p.container);
     if (!current) {
       throw new NotFoundError(`error: container ${JSON.stringify(p.container)} not found in ${qualifiedKind(r)}/${p.name} (containers: ${containers.map((c) => String(c['name'])).join(', ') || 'none'})`);
     }
-    const resources = o(current['resources']);
-    const unchanged = (want: Record<string, string> | undefined, have: unknown) => !want || Object.entries(want).every(([k, v]) => o(have)[k] === v);
+    const resources = record(current['resources']);
+    const unchanged = (want: Record<string, string> | undefined, have: unknown) => !want || Object.entries(want).every(([k, v]) => record(have)[k] === v);
     if (unchanged(p.limits, resources['limits']) && unchanged(p.requests, resources['requests'])) {
       return { text: `${qualifiedKind(r)}/${p.name} patched (no change)\n` };
     }
@@ -522,7 +521,7 @@ export class CommandExecutor {
   private async rolloutUndo(p: Extract<ParsedCommand, { action: 'rollout-undo' }>, signal: AbortSignal): Promise<Output> {
     const r = KUBE_RESOURCES.deployments;
     const d = await this.o.api.get(r, p.name, p.namespace, signal);
-    const spec = o(d['spec']);
+    const spec = record(d['spec']);
     if (spec['paused'] === true) throw new ConflictError(`error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/${p.name}' and try again`);
     const labelSelector = matchLabelsSelector(spec['selector']);
     const list = await this.o.api.list(KUBE_RESOURCES.replicasets, { namespace: p.namespace, ...(labelSelector ? { labelSelector } : {}), signal });
@@ -537,7 +536,7 @@ export class CommandExecutor {
       if (!previous) throw new NotFoundError('error: no rollout history found for deployment ' + JSON.stringify(p.name));
       target = previous;
     }
-    const template = templateWithoutHash(o(target['spec'])['template']);
+    const template = templateWithoutHash(record(target['spec'])['template']);
     if (stableJson(template) === stableJson(templateWithoutHash(spec['template']))) {
       return { text: `${qualifiedKind(r)}/${p.name} skipped rollback (current template already matches revision ${revisionOf(target)})\n` };
     }
@@ -562,7 +561,7 @@ export class CommandExecutor {
   private async cordon(name: string, unschedulable: boolean, signal: AbortSignal): Promise<Output> {
     const node = await this.o.api.get(KUBE_RESOURCES.nodes, name, undefined, signal);
     const verb = unschedulable ? 'cordoned' : 'uncordoned';
-    if ((o(node['spec'])['unschedulable'] === true) === unschedulable) return { text: `node/${name} already ${verb}\n` };
+    if ((record(node['spec'])['unschedulable'] === true) === unschedulable) return { text: `node/${name} already ${verb}\n` };
     await this.o.api.patch(KUBE_RESOURCES.nodes, name, undefined, { spec: { unschedulable: unschedulable ? true : null } }, 'merge', signal);
     return { text: `node/${name} ${verb}\n` };
   }
@@ -578,7 +577,7 @@ export class CommandExecutor {
     const evict: KubeObject[] = [];
     for (const pod of pods) {
       if (pod.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) continue;
-      const phase = o(pod['status'])['phase'];
+      const phase = record(pod['status'])['phase'];
       const finished = phase === 'Succeeded' || phase === 'Failed';
       const controller = pod.metadata.ownerReferences?.find((ref) => ref.controller);
       if (controller?.kind === 'DaemonSet' && !finished) {
@@ -586,7 +585,7 @@ export class CommandExecutor {
         continue;
       }
       if (!controller && !finished && !p.force) unmanaged.push(key(pod));
-      const volumes = ((o(pod['spec'])['volumes'] ?? []) as unknown[]).map(o);
+      const volumes = ((record(pod['spec'])['volumes'] ?? []) as unknown[]).map(record);
       if (!finished && !p.deleteEmptydirData && volumes.some((v) => v['emptyDir'] !== undefined)) emptyDir.push(key(pod));
       evict.push(pod);
     }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { SCHEMA_VERSION, type AgentEvent, type ObjectRef } from '../contracts/index.js';
 import { classify, type StateSignal } from '../core/classify/index.js';
 import type { KubeObject, OwnerReference } from '../core/kube/kube-types.js';
+import { num, record, text } from '../core/kube/read.js';
 
 /** Finds a cached object by kind, namespace and name (undefined when the kind is not watched). */
 export type ObjectLookup = (kind: string, namespace: string | undefined, name: string) => KubeObject | undefined;
@@ -14,21 +15,9 @@ export type ObjectLookup = (kind: string, namespace: string | undefined, name: s
 const MAX_MESSAGE = 32_768;
 const MAX_OWNERS = 8;
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function rec(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
 /** RFC 3339 with seconds, as Kubernetes writes it; `fallback` when the text is not a date. */
 function ts(v: unknown, fallback: string): string {
-  const s = str(v);
+  const s = text(v);
   if (!s) return fallback;
   const t = Date.parse(s);
   return Number.isNaN(t) ? fallback : new Date(t).toISOString();
@@ -59,12 +48,12 @@ export function ownerChain(obj: KubeObject | undefined, lookup: ObjectLookup): O
 /** The node an object runs on: a pod's `spec.nodeName`, a node itself. */
 function nodeOf(kind: string, name: string, obj: KubeObject | undefined): string | undefined {
   if (kind === 'Node') return name;
-  return str(rec(obj?.['spec'])['nodeName']);
+  return text(record(obj?.['spec'])['nodeName']);
 }
 
 /** `spec.containers{app}` → `app`. */
 function containerFromFieldPath(fieldPath: unknown): string | undefined {
-  const m = /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]+)\}$/.exec(str(fieldPath) ?? '');
+  const m = /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]+)\}$/.exec(text(fieldPath) ?? '');
   return m?.[1];
 }
 
@@ -81,40 +70,40 @@ export interface BuildContext {
  * repeats the id (the control plane drops it) while a count increase gets a new one.
  */
 export function fromKubeEvent(ev: KubeObject, ctx: BuildContext): AgentEvent | undefined {
-  const reason = str(ev['reason']);
-  const involved = rec(ev['involvedObject']);
-  const kind = str(involved['kind']);
-  const name = str(involved['name']);
+  const reason = text(ev['reason']);
+  const involved = record(ev['involvedObject']);
+  const kind = text(involved['kind']);
+  const name = text(involved['name']);
   if (!reason || !kind || !name) return undefined;
-  const namespace = str(involved['namespace']) ?? str(ev.metadata.namespace) ?? '';
-  const series = rec(ev['series']);
+  const namespace = text(involved['namespace']) ?? text(ev.metadata.namespace) ?? '';
+  const series = record(ev['series']);
   const count = Math.max(1, num(ev['count']) ?? num(series['count']) ?? 1);
   const last = ts(ev['lastTimestamp'] ?? series['lastObservedTime'] ?? ev['eventTime'] ?? ev['firstTimestamp'], ctx.now);
   const first = ts(ev['firstTimestamp'] ?? ev['eventTime'], last);
-  const type = str(ev['type']) ?? 'Normal';
-  const message = (str(ev['message']) ?? '').slice(0, MAX_MESSAGE);
+  const type = text(ev['type']) ?? 'Normal';
+  const message = (text(ev['message']) ?? '').slice(0, MAX_MESSAGE);
   const c = classify({ reason, type, kind, message });
   const obj = ctx.lookup(kind, namespace || undefined, name);
-  const node = nodeOf(kind, name, obj) ?? (kind === 'Pod' ? undefined : str(rec(ev['source'])['host']));
+  const node = nodeOf(kind, name, obj) ?? (kind === 'Pod' ? undefined : text(record(ev['source'])['host']));
   const container = containerFromFieldPath(involved['fieldPath']);
-  const uid = str(involved['uid']) ?? obj?.metadata.uid;
-  const source = rec(ev['source']);
+  const uid = text(involved['uid']) ?? obj?.metadata.uid;
+  const source = record(ev['source']);
   const owners = ownerChain(obj, ctx.lookup);
   return {
     schema_version: SCHEMA_VERSION,
-    id: `${str(ev.metadata.uid) ?? `${namespace}.${str(ev.metadata.name) ?? name}`}-${count}`.slice(0, 253),
+    id: `${text(ev.metadata.uid) ?? `${namespace}.${text(ev.metadata.name) ?? name}`}-${count}`.slice(0, 253),
     cluster_id: ctx.clusterId,
     timestamp: last,
     type: 'k8s_event',
-    source: (str(source['component']) ?? str(ev['reportingController']) ?? str(ev['reportingComponent']) ?? 'kubernetes').slice(0, 128),
+    source: (text(source['component']) ?? text(ev['reportingController']) ?? text(ev['reportingComponent']) ?? 'kubernetes').slice(0, 128),
     severity: c.severity,
     reason: reason.slice(0, 128),
     message,
     namespace,
     labels: { kind, name, ...(node ? { node } : {}), event_type: type, ...(container ? { container } : {}) },
-    raw_data: { count, first_timestamp: first, last_timestamp: last, event_type: type, ...(str(involved['fieldPath']) ? { field_path: str(involved['fieldPath']) } : {}) },
+    raw_data: { count, first_timestamp: first, last_timestamp: last, event_type: type, ...(text(involved['fieldPath']) ? { field_path: text(involved['fieldPath']) } : {}) },
     category: c.category,
-    involved_object: { kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}), ...(str(involved['apiVersion']) ? { api_version: str(involved['apiVersion']) } : {}) },
+    involved_object: { kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}), ...(text(involved['apiVersion']) ? { api_version: text(involved['apiVersion']) } : {}) },
     ...(owners.length ? { owners } : {}),
   };
 }

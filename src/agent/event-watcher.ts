@@ -15,7 +15,7 @@ import { KUBE_RESOURCES, type KubeApi, type KubeResource } from '../core/kube/ku
 import type { KubeObject } from '../core/kube/kube-types.js';
 import type { AgentTelemetry } from './agent-telemetry.js';
 import { fromKubeEvent, fromStateSignal, type BuildContext, type ObjectLookup } from './event-builder.js';
-import { trimmerFor } from './trim.js';
+import { slimEvent, trimmerFor } from './trim.js';
 
 /** The kinds the agent watches (the issue's list), in start order: owners before the pods that point at them. */
 export const WATCHED: readonly KubeResource[] = [
@@ -71,7 +71,8 @@ export class EventWatcher {
   readonly #queue: Work[] = [];
   #head = 0;
   #draining = 0;
-  #waiting = 0;
+  /** Notifications waiting for a related object's cache, with their timers (drained at stop). */
+  readonly #waiting = new Map<Work, NodeJS.Timeout>();
   #stopped = false;
   readonly #reasonFilter: Set<string> | undefined;
   readonly #typeFilter: Set<string> | undefined;
@@ -89,6 +90,7 @@ export class EventWatcher {
         const informer = new Informer<KubeObject>(options.api, r, {
           ...(ns ? { namespace: ns } : {}),
           transform: trimmerFor(r.kind),
+          ...(r.kind === 'Event' ? { slim: slimEvent } : {}),
           resyncPeriodMs: w.resync_period,
           logger: this.#log,
         });
@@ -126,7 +128,7 @@ export class EventWatcher {
 
   /** Notifications not yet converted: queued, or waiting for a related object's cache. */
   get backlog(): number {
-    return this.#queue.length - this.#head + this.#waiting;
+    return this.#queue.length - this.#head + this.#waiting.size;
   }
 
   /**
@@ -148,9 +150,20 @@ export class EventWatcher {
     this.#log.info({ resources: all.length, objects: all.reduce((n, i) => n + i.size, 0) }, 'informers synced');
   }
 
+  /**
+   * Stops the informers, then converts everything still queued or waiting, so no state transition seen
+   * before the stop is lost (a Kubernetes Event would come back on the next list; a transition would not).
+   */
   async stop(): Promise<void> {
-    this.#stopped = true;
     await Promise.all([...this.#informers.values()].flatMap((m) => [...m.values()].map((i) => i.stop())));
+    this.#stopped = true;
+    for (const [work, timer] of this.#waiting) {
+      clearTimeout(timer);
+      work.waits = WAIT_LIMIT;
+      this.#queue.push(work);
+    }
+    this.#waiting.clear();
+    while (this.#queue.length > this.#head) this.#process(this.#take());
   }
 
   /** Copies informer state into the telemetry gauges (called at scrape and heartbeat time). */
@@ -230,13 +243,14 @@ export class EventWatcher {
   }
 
   #process(work: Work): void {
-    if ((work.waits ?? 0) < WAIT_LIMIT && this.#missingRelated(work)) {
+    if (!this.#stopped && (work.waits ?? 0) < WAIT_LIMIT && this.#missingRelated(work)) {
       work.waits = (work.waits ?? 0) + 1;
-      this.#waiting++;
-      setTimeout(() => {
-        this.#waiting--;
+      const timer = setTimeout(() => {
+        this.#waiting.delete(work);
         this.#push(work);
-      }, WAIT_MS).unref();
+      }, WAIT_MS);
+      timer.unref();
+      this.#waiting.set(work, timer);
       return;
     }
     try {
@@ -244,13 +258,16 @@ export class EventWatcher {
       const ctx: BuildContext = { clusterId: this.#o.clusterId, lookup: this.lookup, now: new Date(nowMs).toISOString() };
       if (work.kind === 'Event') {
         const ev = fromKubeEvent(work.after, ctx);
-        this.#o.telemetry.eventsSeen.inc({ type: 'k8s_event' });
-        if (ev) this.#offer(ev, ev.labels['event_type'] ?? '');
+        if (ev) {
+          this.#o.telemetry.eventsSeen.inc({ type: 'k8s_event', severity: ev.severity });
+          this.#offer(ev, ev.labels['event_type'] ?? '');
+        }
         return;
       }
       for (const sig of deriveStateSignals(work.kind, work.before, work.after, ctx.now)) {
-        this.#o.telemetry.eventsSeen.inc({ type: 'state_change' });
-        this.#offer(fromStateSignal(sig, work.after, ctx), undefined);
+        const ev = fromStateSignal(sig, work.after, ctx);
+        this.#o.telemetry.eventsSeen.inc({ type: 'state_change', severity: ev.severity });
+        this.#offer(ev, undefined);
       }
     } catch (err) {
       // Conversion is pure; a throw here is a bug on odd data. Log it and keep watching.

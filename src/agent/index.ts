@@ -2,3 +2,4 @@ export * from './agent-service.js';
 export * from './event-watcher.js';
 export * from './event-builder.js';
 export * from './agent-telemetry.js';
+export * from './agent-runtime.js';

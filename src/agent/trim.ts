@@ -6,15 +6,12 @@
  * standard Kubernetes object, so every consumer reads documented fields.
  */
 import type { KubeObject } from '../core/kube/kube-types.js';
+import { isRecord } from '../core/kube/read.js';
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function pick(src: unknown, keys: readonly string[]): Obj | undefined {
-  if (!isObj(src)) return undefined;
+  if (!isRecord(src)) return undefined;
   const out: Obj = {};
   for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
   return out;
@@ -37,19 +34,26 @@ function containers(list: unknown): Obj[] | undefined {
 }
 
 function trimPod(o: KubeObject): KubeObject {
-  const spec = isObj(o['spec']) ? o['spec'] : {};
-  const status = isObj(o['status']) ? o['status'] : {};
+  const spec = isRecord(o['spec']) ? o['spec'] : {};
+  const status = isRecord(o['status']) ? o['status'] : {};
   return {
     apiVersion: o.apiVersion,
     kind: o.kind,
     metadata: meta(o),
     spec: { nodeName: spec['nodeName'], containers: containers(spec['containers']), initContainers: containers(spec['initContainers']), priorityClassName: spec['priorityClassName'], overhead: spec['overhead'] },
-    status: pick(status, ['phase', 'reason', 'message', 'conditions', 'containerStatuses', 'initContainerStatuses', 'startTime', 'podIP', 'qosClass']),
+    status: { ...pick(status, ['phase', 'reason', 'message', 'conditions', 'startTime', 'podIP', 'qosClass']), ...containerStatuses(status, 'containerStatuses'), ...containerStatuses(status, 'initContainerStatuses') },
   };
 }
 
+/** Container statuses without the image digest and container id (two 70-character strings per container). */
+function containerStatuses(status: Obj, field: string): Obj {
+  const list = status[field];
+  if (!Array.isArray(list)) return {};
+  return { [field]: list.map((c) => pick(c, ['name', 'ready', 'started', 'restartCount', 'state', 'lastState', 'image']) ?? {}) };
+}
+
 function trimNode(o: KubeObject): KubeObject {
-  const status = isObj(o['status']) ? o['status'] : {};
+  const status = isRecord(o['status']) ? o['status'] : {};
   const nodeInfo = pick(status['nodeInfo'], ['kubeletVersion']);
   return {
     apiVersion: o.apiVersion,
@@ -62,10 +66,10 @@ function trimNode(o: KubeObject): KubeObject {
 
 /** Workloads, PVCs and HPAs: status in full (conditions are the signal), spec without the pod template body. */
 function trimWorkload(o: KubeObject): KubeObject {
-  const spec = isObj(o['spec']) ? { ...o['spec'] } : {};
+  const spec = isRecord(o['spec']) ? { ...o['spec'] } : {};
   const template = spec['template'];
-  if (isObj(template)) {
-    const tspec = isObj(template['spec']) ? template['spec'] : {};
+  if (isRecord(template)) {
+    const tspec = isRecord(template['spec']) ? template['spec'] : {};
     spec['template'] = { metadata: pick(template['metadata'], ['labels']), spec: { containers: containers(tspec['containers']) } };
   }
   delete spec['volumeClaimTemplates'];
@@ -82,6 +86,15 @@ function trimEvent(o: KubeObject): KubeObject {
   const message = o['message'];
   if (typeof message === 'string') out['message'] = message.length > MAX_EVENT_MESSAGE ? message.slice(0, MAX_EVENT_MESSAGE) : message;
   return out;
+}
+
+/**
+ * What the Event cache keeps once an Event has been converted: enough to tell a count increase (the
+ * only update re-reported) from anything else. Events are the most numerous objects in a cluster.
+ */
+export function slimEvent(o: KubeObject): KubeObject {
+  const series = isRecord(o['series']) ? { series: { count: o['series']['count'] } } : {};
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: pick(o.metadata, ['name', 'namespace', 'uid', 'resourceVersion']) as unknown as KubeObject['metadata'], count: o['count'], ...series };
 }
 
 /** The cache transform for each watched kind. */

@@ -5,14 +5,13 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, NotImplementedError } from '../contracts/index.js';
 import { createBus, type Bus } from '../adapters/bus/index.js';
-import { createHttpServer, type HttpServer } from '../adapters/http/index.js';
-import { createStore, type Store } from '../adapters/store/index.js';
+import type { HttpServer } from '../adapters/http/index.js';
+import { createProbeServer } from '../adapters/http/probe-server.js';
+import type { Store } from '../adapters/store/index.js';
 import { Health, Metrics, createLogger, setupTracing, type Logger } from '../adapters/telemetry/index.js';
 import type { Config } from '../core/config/index.js';
 import { NOT_IMPLEMENTED, type RunningService, type ServiceName } from '../core/targets.js';
-import { registerApiRoutes } from '../api/api-routes.js';
-import { startManager } from '../manager/manager-service.js';
-import { startAgent, type AgentEnv } from '../agent/index.js';
+import type { AgentEnv } from '../agent/index.js';
 import { busOptions, storeOptions } from './adapter-options.js';
 import { versionInfo } from './version.js';
 
@@ -34,7 +33,8 @@ export interface App {
   readonly services: readonly ServiceName[];
   readonly bus: Bus | undefined;
   readonly store: Store | undefined;
-  readonly http: HttpServer;
+  /** The fastify server when this process serves the REST API; undefined otherwise (probes only). */
+  readonly http: HttpServer | undefined;
   readonly logger: Logger;
   /** Graceful shutdown. Idempotent. */
   stop(): Promise<void>;
@@ -57,7 +57,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const metrics = new Metrics({ target: options.services.length === 5 ? 'all' : options.services.join(',') });
   const health = new Health(metrics);
-  const tracing = setupTracing({ exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlp_endpoint, sampleRatio: config.tracing.sample_ratio, serviceVersion: version });
+  const tracing = await setupTracing({ exporter: config.tracing.exporter, otlpEndpoint: config.tracing.otlp_endpoint, sampleRatio: config.tracing.sample_ratio, serviceVersion: version });
   const cleanups: (() => Promise<void>)[] = [() => tracing.shutdown()];
   const started: RunningService[] = [];
   let bus: Bus | undefined;
@@ -76,6 +76,8 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     const needsStore = runnable.includes('manager') || runnable.includes('api');
     if (needsStore) {
+      // Services are loaded on use: an agent-only process never loads the database drivers or the manager.
+      const { createStore } = await import('../adapters/store/index.js');
       store = await createStore(storeOptions(config.database, logger));
       const s = store;
       cleanups.push(() => s.close());
@@ -98,10 +100,27 @@ export async function startApp(options: AppOptions): Promise<App> {
       logger.info({ bus: b.kind }, 'bus ready');
     }
 
-    const http = createHttpServer({ logger, metrics, health, requestTimeoutMs: config.server.request_timeout, bodyLimit: config.server.body_limit });
-    cleanups.push(() => http.close());
+    // fastify only where the REST API is served; other processes (the agent above all, whose memory is
+    // budgeted) answer /health and /metrics from a bare node:http server.
+    let http: HttpServer | undefined;
+    let listen: (o: { host: string; port: number }) => Promise<AddressInfo>;
+    if (runnable.includes('api')) {
+      const { createHttpServer } = await import('../adapters/http/http-server.js');
+      const server = createHttpServer({ logger, metrics, health, requestTimeoutMs: config.server.request_timeout, bodyLimit: config.server.body_limit });
+      cleanups.push(() => server.close());
+      http = server;
+      listen = async (o) => {
+        await server.listen(o);
+        return server.server.address() as AddressInfo;
+      };
+    } else {
+      const probe = createProbeServer({ logger, metrics, health, requestTimeoutMs: config.server.request_timeout });
+      cleanups.push(() => probe.close());
+      listen = (o) => probe.listen(o);
+    }
 
     if (runnable.includes('manager') && bus && store) {
+      const { startManager } = await import('../manager/manager-service.js');
       started.push(await startManager({ config, bus, store, logger, metrics, health }));
     }
     if (runnable.includes('agent') && bus) {
@@ -113,6 +132,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         health.addCheck('agent_bus', () => b.ping());
         agentBus = b;
       }
+      const { startAgent } = await import('../agent/index.js');
       try {
         started.push(await startAgent({ config, bus: agentBus, metrics, health, logger, version, ...(options.agentEnv ? { env: options.agentEnv } : {}) }));
       } catch (err) {
@@ -121,13 +141,13 @@ export async function startApp(options: AppOptions): Promise<App> {
         logger.warn({ reason: err.message }, 'agent skipped: no cluster to watch (set kube.kubeconfig or KUBECONFIG, or run in a cluster)');
       }
     }
-    if (runnable.includes('api') && store) {
+    if (runnable.includes('api') && store && http) {
+      const { registerApiRoutes } = await import('../api/api-routes.js');
       registerApiRoutes(http, { store, health });
       health.setComponent('api', 'running');
     }
 
-    await http.listen({ host: config.server.host, port: config.server.port });
-    const address = http.server.address() as AddressInfo;
+    const address = await listen({ host: config.server.host, port: config.server.port });
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     logger.info({ url, services: runnable, notImplemented: missing }, 'aetherius started');

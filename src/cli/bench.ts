@@ -15,11 +15,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NatsBus } from '../adapters/bus/index.js';
+import { packagePath } from '../adapters/runtime/package-root.js';
 import { KubeClient, loadKubeConnection } from '../adapters/kube/index.js';
 import { createLogger } from '../adapters/telemetry/index.js';
 import { STREAMS, agentSubject, errorMessage } from '../contracts/index.js';
+import { AGENT_NODE_OPTIONS } from '../agent/agent-runtime.js';
 import { KUBE_RESOURCES } from '../core/kube/kube-api.js';
 import type { KubeObject } from '../core/kube/kube-types.js';
 import { startSimApiServer, writeKubeconfig } from '../sim/api/index.js';
@@ -33,14 +34,24 @@ export interface BenchAgentOptions {
   events: number;
   natsUrl: string;
   json?: boolean;
+  /** NODE_OPTIONS for the agent process; default AGENT_NODE_OPTIONS, the deployment's. */
+  nodeOptions?: string;
 }
+
+/** Events per second in the steady stream while RSS is sampled (a busy cluster, not a burst). */
+const STEADY_RATE = 100;
+const STEADY_SECONDS = 10;
 
 export interface BenchAgentResult {
   events_per_s: number;
+  /** Peak RSS while watching the cluster under a steady event stream (the issue's figure). */
   rss_mb: number;
   pods: number;
   events: number;
-  rss_steady_mb: number;
+  /** Peak RSS during the burst that measures events_per_s. */
+  rss_burst_peak_mb: number;
+  /** Node flags the agent ran with (the deployment's NODE_OPTIONS). */
+  node_options: string;
   sync_ms: number;
   baseline: { idle_rss_mb: number; watch_only_events_per_s: number; publish_only_msgs_per_s: number };
   bus: string;
@@ -48,7 +59,7 @@ export interface BenchAgentResult {
   date: string;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/aetherius.js', import.meta.url));
+const BIN = packagePath('bin', 'aetherius.js');
 /** Events the simulated API server keeps (older ones expire, as with --event-ttl). */
 const EVENT_WINDOW = 5000;
 const CLUSTER = 'bench';
@@ -93,8 +104,13 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Records `count` Events on the pods in batches, expiring the oldest beyond EVENT_WINDOW. */
-async function injectEvents(ctx: SimContext, pods: readonly KubeObject[], count: number, tag: string): Promise<void> {
-  const live: { ns: string; name: string }[] = [];
+interface EventWindow {
+  live: { ns: string; name: string }[];
+  seq: number;
+}
+
+async function injectEvents(ctx: SimContext, pods: readonly KubeObject[], count: number, tag: string, window: EventWindow): Promise<void> {
+  const { live } = window;
   const reasons = [
     ['Warning', 'BackOff', 'Back-off restarting failed container app'],
     ['Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503'],
@@ -105,7 +121,7 @@ async function injectEvents(ctx: SimContext, pods: readonly KubeObject[], count:
   for (let i = 0; i < count; ) {
     const end = Math.min(count, i + 500);
     for (; i < end; i++) {
-      const pod = pods[i % pods.length] as KubeObject;
+      const pod = pods[window.seq++ % pods.length] as KubeObject;
       const [type, reason, message] = reasons[i % reasons.length] as (typeof reasons)[number];
       const ev = ctx.events.record(pod, type, reason, `${message} (${tag} ${i})`, { component: 'kubelet', host: String((pod['spec'] as { nodeName?: string }).nodeName ?? '') }, 'spec.containers{app}');
       if (ev) live.push({ ns: ev.metadata.namespace ?? '', name: ev.metadata.name });
@@ -127,6 +143,7 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
   const say = (text: string) => {
     if (!options.json) process.stderr.write(`${text}\n`);
   };
+  const nodeOptions = options.nodeOptions ?? AGENT_NODE_OPTIONS;
   const dir = await mkdtemp(join(os.tmpdir(), 'aetherius-bench-'));
   const namespace = `bench_${process.pid}`;
   const logger = createLogger({ level: 'warn' });
@@ -144,6 +161,7 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
 
     say(`seeding ${options.pods} pods`);
     const { pods } = seedLargeCluster(ctx, { pods: options.pods });
+    const window: EventWindow = { live: [], seq: 0 };
     const kubeconfig = join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, [{ name: CLUSTER, server: server.url }]);
 
@@ -163,8 +181,10 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
       if (e.type === 'ADDED') watched++;
     });
     const w0 = performance.now();
-    await injectEvents(ctx, pods, options.events, 'watch');
-    await waitUntil('bare watch caught up', 120_000, () => Promise.resolve(watched >= options.events));
+    await injectEvents(ctx, pods, options.events, 'watch', window);
+    await waitUntil('bare watch caught up', 120_000, () => Promise.resolve(watched >= options.events)).catch((err: unknown) => {
+      throw new Error(`${errorMessage(err)} (${watched} of ${options.events} seen)`, { cause: err });
+    });
     const watchOnly = options.events / ((performance.now() - w0) / 1000);
     abort.abort();
     await watching.catch(() => undefined);
@@ -192,6 +212,7 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'],
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       HOME: dir,
       AETHERIUS_LOG_LEVEL: 'warn',
       AETHERIUS_SERVER_PORT: String(port),
@@ -216,35 +237,45 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
       throw new Error(`${errorMessage(err)}; agent stderr: ${stderr}`, { cause: err });
     });
     const syncMs = performance.now() - s0;
-    // The initial list reports the events already in the window; wait for those to settle.
+    // The initial list reports the events already in the window; let those settle, then watch the
+    // cluster under a steady stream and sample the agent's RSS.
     await new Promise((r) => setTimeout(r, 3000));
-    const steady: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      steady.push(await rssMb(agent.pid ?? 0));
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    let peak = Math.max(...steady);
-    const sampler = setInterval(() => {
+    let peak = 0;
+    const sample = () => {
       void rssMb(agent.pid ?? 0)
         .then((v) => (peak = Math.max(peak, v)))
         .catch(() => undefined);
-    }, 250);
+    };
+    let sampler = setInterval(sample, 250);
+    say(`agent synced in ${Math.round(syncMs)} ms; watching under ${STEADY_RATE} events/s for ${STEADY_SECONDS} s`);
+    for (let s = 0; s < STEADY_SECONDS * 10; s++) {
+      await injectEvents(ctx, pods, STEADY_RATE / 10, `steady-${s}`, window);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearInterval(sampler);
+    sample();
+    await new Promise((r) => setTimeout(r, 300));
+    const steadyPeak = peak;
+    peak = 0;
+    sampler = setInterval(sample, 250);
     const base = arrived;
     say(`agent synced in ${Math.round(syncMs)} ms; injecting ${options.events} events`);
     const a0 = performance.now();
-    await injectEvents(ctx, pods, options.events, 'agent');
+    await injectEvents(ctx, pods, options.events, 'agent', window);
     await waitUntil('agent events on NATS', 300_000, () => Promise.resolve(arrived - base >= options.events));
     clearInterval(sampler);
     peak = Math.max(peak, await rssMb(agent.pid ?? 0));
+    const burstPeak = peak;
     const eventsPerS = options.events / ((lastArrival - a0) / 1000);
 
     const cpus = os.cpus();
     const result: BenchAgentResult = {
       events_per_s: Math.round(eventsPerS),
-      rss_mb: peak,
+      rss_mb: steadyPeak,
       pods: options.pods,
       events: options.events,
-      rss_steady_mb: Math.max(...steady),
+      rss_burst_peak_mb: burstPeak,
+      node_options: nodeOptions,
       sync_ms: Math.round(syncMs),
       baseline: { idle_rss_mb: idleRss, watch_only_events_per_s: Math.round(watchOnly), publish_only_msgs_per_s: Math.round(publishOnly) },
       bus: 'nats',
@@ -254,7 +285,7 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
     if (options.json) out.write(`${JSON.stringify(result)}\n`);
     else {
       out.write(`agent on ${result.pods} pods: ${result.events_per_s} events/s classified and published (bare watch ${result.baseline.watch_only_events_per_s}/s, bare publish ${result.baseline.publish_only_msgs_per_s}/s)\n`);
-      out.write(`agent RSS: ${result.rss_mb} MB peak, ${result.rss_steady_mb} MB synced and idle (idle runtime ${result.baseline.idle_rss_mb} MB); synced in ${result.sync_ms} ms\n`);
+      out.write(`agent RSS: ${result.rss_mb} MB watching under ${STEADY_RATE} events/s, ${result.rss_burst_peak_mb} MB peak in the burst (idle runtime ${result.baseline.idle_rss_mb} MB; NODE_OPTIONS "${nodeOptions}"); synced in ${result.sync_ms} ms\n`);
     }
     return 0;
   } finally {
@@ -281,18 +312,4 @@ async function deleteStreams(url: string, namespace: string): Promise<void> {
   } finally {
     await nc.close();
   }
-}
-
-/** `aetherius bench idle` (hidden): the runtime with the cli loaded and nothing else, for the RSS baseline. */
-export async function runBenchIdle(): Promise<number> {
-  await new Promise<void>((resolve) => {
-    const t = setInterval(() => undefined, 60_000);
-    const done = () => {
-      clearInterval(t);
-      resolve();
-    };
-    process.once('SIGTERM', done);
-    process.once('SIGINT', done);
-  });
-  return 0;
 }

@@ -1,12 +1,10 @@
 /**
  * The `aetherius` command. One file per subcommand; this one only parses arguments and dispatches.
+ * Subcommands are imported when run, so each process loads only what its command uses (the agent's
+ * resident memory is budgeted).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TARGETS } from '../core/targets.js';
-import { runConfigCheck, runConfigDocs, runConfigPrint } from './config-command.js';
-import { runMigrate } from './migrate.js';
-import { runScenarioList, runScenarioValidate } from './scenario.js';
-import { runStart } from './start.js';
 import { runVersion, versionInfo } from './version.js';
 
 function port(value: string): number {
@@ -52,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('-t, --target <target>', `what to run: ${TARGETS.join('|')} (or a comma-separated list)`).default('all'))
     .option('-c, --config <file>', 'YAML config file (else AETHERIUS_CONFIG, else embedded defaults)')
     .action(async (opts: { target: string; config?: string }) => {
+      const { runStart } = await import('./start.js');
       exitCode = await runStart(opts);
     });
 
@@ -62,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-c, --config <file>', 'YAML config file')
     .option('--to <version>', 'stop at this version', positiveInt)
     .action(async (opts: { config?: string; to?: number }) => {
+      const { runMigrate } = await import('./migrate.js');
       exitCode = await runMigrate('up', opts);
     });
   migrate
@@ -70,6 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-c, --config <file>', 'YAML config file')
     .option('--steps <n>', 'how many to revert', positiveInt, 1)
     .action(async (opts: { config?: string; steps?: number }) => {
+      const { runMigrate } = await import('./migrate.js');
       exitCode = await runMigrate('down', opts);
     });
   migrate
@@ -78,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-c, --config <file>', 'YAML config file')
     .option('--json', 'print JSON')
     .action(async (opts: { config?: string; json?: boolean }) => {
+      const { runMigrate } = await import('./migrate.js');
       exitCode = await runMigrate('status', opts);
     });
 
@@ -94,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('check <file>')
     .description('validate a config file (with the current AETHERIUS_* environment) and print every problem')
     .action(async (file: string) => {
+      const { runConfigCheck } = await import('./config-command.js');
       exitCode = await runConfigCheck(file);
     });
   config
@@ -101,12 +104,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('print the effective configuration as JSON, secrets redacted')
     .option('-c, --config <file>', 'YAML config file')
     .action(async (opts: { config?: string }) => {
+      const { runConfigPrint } = await import('./config-command.js');
       exitCode = await runConfigPrint(opts.config);
     });
   config
     .command('docs')
     .description('print the Markdown reference of every key')
-    .action(() => {
+    .action(async () => {
+      const { runConfigDocs } = await import('./config-command.js');
       exitCode = runConfigDocs();
     });
 
@@ -145,13 +150,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--pods <n>', 'pods in the simulated cluster', positiveInt, 5000)
     .option('--events <n>', 'Kubernetes events to push through the agent', positiveInt, 20000)
     .option('--nats-url <url>', 'NATS with JetStream', 'nats://127.0.0.1:4222')
+    .option('--node-options <flags>', "NODE_OPTIONS for the agent process (default: the deployment's, see docs/agent.md; '' for Node's defaults)")
     .option('--json', 'print one JSON object')
-    .action(async (opts: { pods: number; events: number; natsUrl: string; json?: boolean }) => {
+    .action(async (opts: { pods: number; events: number; natsUrl: string; json?: boolean; nodeOptions?: string }) => {
       const { runBenchAgent } = await import('./bench.js');
       exitCode = await runBenchAgent(opts);
     });
   bench.command('idle', { hidden: true }).action(async () => {
-    const { runBenchIdle } = await import('./bench.js');
+    const { runBenchIdle } = await import('./bench-idle.js');
     exitCode = await runBenchIdle();
   });
 
@@ -162,12 +168,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--dir <dir>', 'scenario directory (default: the built-in library)')
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string; json?: boolean }) => {
+      const { runScenarioList } = await import('./scenario.js');
       exitCode = await runScenarioList(opts);
     });
   scenario
     .command('validate <file...>')
     .description('validate scenario files (or built-in names); prints every problem with its YAML path, line and hint')
     .action(async (files: string[]) => {
+      const { runScenarioValidate } = await import('./scenario.js');
       exitCode = await runScenarioValidate(files);
     });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../adapters/runtime/package-root.js';
 
 export interface VersionInfo {
   version: string;
@@ -7,7 +8,7 @@ export interface VersionInfo {
 }
 
 export function versionInfo(): VersionInfo {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return { version: pkg.version, node: process.version, platform: `${process.platform}/${process.arch}` };
 }
 

@@ -48,7 +48,9 @@ export class EventRecorder {
           });
         }
       }
-      const name = `${obj.metadata.name}.${(now * 1000 + (this.#seq++ % 1000)).toString(16)}`;
+      // Kubernetes names events `<object>.<unix nanoseconds in hex>`; a sequence stands in for the
+      // nanoseconds so that many events in one simulated millisecond stay distinct.
+      const name = `${obj.metadata.name}.${(BigInt(now) * 1_000_000n + BigInt(this.#seq++ % 1_000_000)).toString(16)}`;
       const ts = this.#clock.isoNow();
       const created = this.#store.create(events, {
         apiVersion: 'v1',

@@ -26,6 +26,8 @@ export interface AgentHarnessOptions {
   /** Record published messages on these kinds (default event). */
   record?: ('event' | 'metrics' | 'result' | 'heartbeat')[];
   reconnectTimeWaitMs?: number;
+  /** Create the streams before the agent starts, as a running manager would have (default true). */
+  createStreams?: boolean;
   /** Share one connection (and its namespace and streams) between several agents; the caller closes it. */
   shared?: { bus: NatsBus; namespace: string };
 }
@@ -66,7 +68,7 @@ export async function startAgentHarness(options: AgentHarnessOptions): Promise<A
   });
   const logger = createLogger({ level: config.log_level });
   const bus = shared ?? (await NatsBus.connect({ servers: natsUrl, namespace, name: 'agent-test', logger, reconnectTimeWaitMs: options.reconnectTimeWaitMs ?? 200 }));
-  if (!shared) await bus.ensureStreams(Object.values(STREAMS).map((s) => ({ ...s, subjects: [...s.subjects] })));
+  if (!shared && options.createStreams !== false) await bus.ensureStreams(Object.values(STREAMS).map((s) => ({ ...s, subjects: [...s.subjects] })));
   const subscriptions: Subscription[] = [];
   const events: AgentEvent[] = [];
   const messages = new Map<string, unknown[]>();

@@ -12,6 +12,7 @@ import { InputError, KubeApiError, errorMessage } from '../../contracts/errors.j
 import type { KubeApi, KubeResource, WatchEvent } from '../../core/kube/kube-api.js';
 import type { KubeObject } from '../../core/kube/kube-types.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { DEFAULT_PAGE_SIZE } from './kube-client.js';
 
 export const DEFAULT_INFORMER_WATCH_TIMEOUT_SECONDS = 300;
 export const DEFAULT_INFORMER_BACKOFF = Object.freeze({ initialMs: 800, maxMs: 30_000 });
@@ -32,6 +33,12 @@ export interface InformerOptions<T> {
    * object received; the raw object is not kept. Default: the object as received.
    */
   transform?: (obj: KubeObject) => T;
+  /**
+   * What the cache keeps of an object once its handlers have seen it, when that is less than they need:
+   * the agent converts each Event in full but only compares counts later, so it caches the count alone.
+   * `get`, `list` and the `old` of the next update then return the slim form. Default: the object itself.
+   */
+  slim?: (obj: T) => T;
   /** Relist this often to repair anything a watch missed; 0 = never (default). */
   resyncPeriodMs?: number;
   /** Server-side watch timeout, randomised ±20% per watch so informers do not re-watch in step. Default 300. */
@@ -281,23 +288,33 @@ export class Informer<T extends InformerObject> {
 
   async #relist(): Promise<void> {
     this.#stats.lists += 1;
-    const list = await this.#api.list(this.resource, {
-      ...(this.#options.namespace ? { namespace: this.#options.namespace } : {}),
-      ...(this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
-      ...(this.#options.fieldSelector ? { fieldSelector: this.#options.fieldSelector } : {}),
-      ...(this.#options.pageSize ? { limit: this.#options.pageSize } : {}),
-      signal: this.#stop.signal,
-    });
-    if (this.#stopped()) return;
     const fresh = new Map<string, T>();
     const versions = new Map<string, string>();
-    for (const item of list.items) {
-      const key = this.#key(item.metadata.namespace, item.metadata.name);
-      const obj = this.#transform(item);
-      if (obj === undefined) continue;
-      fresh.set(key, obj);
-      versions.set(key, item.metadata.resourceVersion ?? '');
-    }
+    let resourceVersion: string;
+    // Page by page, each page cut down by the transform before the next is fetched: a relist of 5,000
+    // full pods (managedFields and all) would otherwise sit in memory at once.
+    let cont = '';
+    do {
+      const page = await this.#api.list(this.resource, {
+        ...(this.#options.namespace ? { namespace: this.#options.namespace } : {}),
+        ...(this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
+        ...(this.#options.fieldSelector ? { fieldSelector: this.#options.fieldSelector } : {}),
+        limit: this.#options.pageSize ?? DEFAULT_PAGE_SIZE,
+        continue: cont,
+        signal: this.#stop.signal,
+      });
+      if (this.#stopped()) return;
+      for (const item of page.items) {
+        const key = this.#key(item.metadata.namespace, item.metadata.name);
+        const obj = this.#transform(item);
+        if (obj === undefined) continue;
+        fresh.set(key, obj);
+        versions.set(key, item.metadata.resourceVersion ?? '');
+      }
+      resourceVersion = page.resourceVersion;
+      cont = page.continue ?? '';
+    } while (cont);
+    const list = { resourceVersion };
     const old = this.#cache;
     const oldVersions = this.#versions;
     this.#cache = fresh;
@@ -308,6 +325,7 @@ export class Informer<T extends InformerObject> {
       const prev = old.get(key);
       if (prev === undefined) this.#emit('add', obj);
       else if (oldVersions.get(key) !== versions.get(key) || !versions.get(key)) this.#emit('update', obj, prev);
+      if (this.#options.slim) fresh.set(key, this.#options.slim(obj));
     }
     for (const [key, prev] of old) if (!fresh.has(key)) this.#emit('delete', prev);
     if (!this.#synced) {
@@ -368,6 +386,7 @@ export class Informer<T extends InformerObject> {
         this.#versions.set(key, rv ?? '');
         if (prev === undefined) this.#emit('add', obj);
         else this.#emit('update', obj, prev);
+        if (this.#options.slim) this.#cache.set(key, this.#options.slim(obj));
       }
     }
     if (rv) this.#rv = rv;

@@ -2,19 +2,10 @@
  * OpenTelemetry tracing hooks. Code everywhere starts spans through `@opentelemetry/api`; with the
  * default exporter `none` no provider is registered and those calls cost next to nothing. With
  * `console` or `otlp` a provider with a batch processor and a parent-based ratio sampler is installed.
+ * The SDK is loaded only then: it costs ~15 MB of resident memory that the agent should not pay.
  */
 import { context, trace, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface TracingOptions {
   exporter: 'none' | 'console' | 'otlp';
@@ -36,8 +27,14 @@ export function tracer(): Tracer {
   return trace.getTracer(TRACER_NAME);
 }
 
-export function setupTracing(options: TracingOptions): Tracing {
+export async function setupTracing(options: TracingOptions): Promise<Tracing> {
   if (options.exporter === 'none') return { shutdown: () => Promise.resolve() };
+  const [{ AsyncLocalStorageContextManager }, { OTLPTraceExporter }, { resourceFromAttributes }, { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler }] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+  ]);
   const exporter: SpanExporter = options.exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter({ url: options.otlpEndpoint });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'aetherius', 'service.version': options.serviceVersion ?? '0.0.0' }),

@@ -5,3 +5,4 @@ export * from './approval-claims.js';
 export * from './replay-guard.js';
 export * from './token-bucket.js';
 export * from './truncate-output.js';
+export * from './fit-result.js';

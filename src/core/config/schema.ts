@@ -113,6 +113,7 @@ export const configSchema = z.strictObject({
           worker_count: z.number().int().min(1).max(64).default(5).meta({ description: 'Workers classifying and converting watch notifications.' }),
           buffer_size: z.number().int().min(1).max(1_000_000).default(1000).meta({ description: 'Watch notifications queued for the workers before informers are paused.' }),
           resync_period: durationKey('30m', 'How often informers relist everything to repair anything a watch missed. 0s: never.'),
+          sync_timeout: durationKey('60s', 'How long the agent waits at start for its informers to sync before it runs anyway, not ready, naming the resources still missing (e.g. forbidden by RBAC).'),
         })
         .prefault({}),
       commands: z

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from './kube-types.js';
-import { DESCRIBE_TABS, asPrintable, humanDuration, renderNames, renderTable, renderTopNodes, renderTopPods, renderYaml, tabwrite } from './render.js';
+import { DESCRIBE_TABS, asPrintable, humanDuration, renderNames, renderTable, renderTopNodes, renderTopPods, renderYaml, tabwrite, redactConfigData } from './render.js';
 
 function obj(kind: string, name: string, extra: Record<string, unknown> = {}, ns?: string): KubeObject {
   return { apiVersion: 'v1', kind, metadata: { name, uid: name, resourceVersion: '1', creationTimestamp: '2025-01-01T00:00:00Z', ...(ns ? { namespace: ns } : {}) }, ...extra };
@@ -60,5 +60,17 @@ describe('printing objects', () => {
     expect(renderTopNodes([obj('NodeMetrics', 'node-1', { usage: { cpu: '1', memory: '4Gi' } })], nodes)).toBe(
       'NAME     CPU(cores)   CPU%        MEMORY(bytes)   MEMORY%\nnode-1   1000m        25%         4096Mi          25%\nnode-2   <unknown>    <unknown>   <unknown>       <unknown>',
     );
+  });
+});
+
+describe('redactConfigData', () => {
+  it('keeps a ConfigMap’s keys and replaces its values with their size; leaves other kinds alone', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'db', namespace: 'shop', uid: 'u', resourceVersion: '1', creationTimestamp: '' }, data: { DB_URL: 'postgres://app:s3cret@db/shop' }, binaryData: { cert: 'AAEC' } };
+    const out = redactConfigData(cm);
+    expect(out['data']).toEqual({ DB_URL: '<redacted: 29 bytes>' });
+    expect(out['binaryData']).toEqual({ cert: '<redacted: 4 bytes>' });
+    expect(JSON.stringify(asPrintable(cm, 'v1', 'ConfigMap'))).not.toContain('s3cret');
+    const pod = { ...cm, kind: 'Pod' };
+    expect(redactConfigData(pod)).toBe(pod);
   });
 });

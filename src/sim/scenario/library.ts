@@ -1,15 +1,15 @@
 /**
  * The built-in scenario library (`<repo>/scenarios/*.yaml`) and loading a scenario by name or file.
  */
+import { packagePath } from '../../adapters/runtime/package-root.js';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../../contracts/errors.js';
 import type { Scenario } from './schema.js';
 import { parseScenario } from './validate.js';
 
 /** `<repo>/scenarios`, found from this file's location (src/sim/scenario). */
-export const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+export const SCENARIO_DIR = packagePath('scenarios');
 
 export interface ScenarioEntry {
   /** File name without `.yaml`. */
