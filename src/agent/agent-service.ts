@@ -272,17 +272,20 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       },
     });
     let registered = false;
-    const register = async () => {
-      try {
-        await bus.request(agentSubject(clusterId, 'register'), registerMessage(), { timeoutMs: config.bus.request_timeout });
-        if (!registered) log.info('registered with the control plane');
-        registered = true;
-      } catch (err) {
-        // No manager yet, or the bus is down: events still flow into the outbox; retry at the next heartbeat.
-        log.warn({ err: errorMessage(err), noResponders: err instanceof NoRespondersError }, 'registration not acknowledged; retrying at the next heartbeat');
-      }
-    };
-    const heartbeat = async () => {
+  let registerFailures = 0;
+  const register = async () => {
+    try {
+      await bus.request(agentSubject(clusterId, 'register'), registerMessage(), { timeoutMs: config.bus.request_timeout });
+      if (!registered) log.info({ attempts: registerFailures + 1 }, 'registered with the control plane');
+      registered = true;
+    } catch (err) {
+      // No manager yet, or the bus is down: events still flow into the outbox; retry at the next
+      // heartbeat. Said once at warn, then at debug, so a lone agent does not flood its log.
+      registerFailures++;
+      log[registerFailures === 1 ? 'warn' : 'debug']({ err: errorMessage(err), noResponders: err instanceof NoRespondersError, attempts: registerFailures }, 'registration not acknowledged; retrying at each heartbeat');
+    }
+  };
+  const heartbeat = async () => {
       if (!registered) await register();
       const stats = outbox.stats();
       const msg: AgentHeartbeat = {

@@ -58,7 +58,7 @@ export async function startAgentHarness(options: AgentHarnessOptions): Promise<A
   const natsUrl = options.natsUrl ?? TEST_NATS_URL;
   const { config } = resolveConfig({
     yamlText: JSON.stringify({
-      log_level: 'warn',
+      log_level: 'error',
       ...options.config,
       bus: { url: natsUrl, namespace, ...options.config?.bus },
       kube: { kubeconfig, ...options.config?.kube },
