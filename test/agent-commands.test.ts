@@ -7,23 +7,14 @@
  * with its reason, with no request reaching the Kubernetes API beyond the agent's own watches. Good
  * commands must answer what kubectl answers.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectl } from './support/kubectl.js';
 import { agentSubject, type AgentResult } from '../src/contracts/index.js';
 import { startAgentHarness, type AgentHarness } from './support/agent-harness.js';
 import { HOSTILE_APPROVAL_KEY, HOSTILE_CLUSTER_ID, hostileCommands } from './fixtures/hostile-commands.js';
 import { createSimContext, seedWorld } from './support/sim-world.js';
 
-function kubectl(kubeconfig: string, cacheDir: string, args: string[]): Promise<string> {
-  const { KUBECONFIG: _k, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--request-timeout=10s', ...args], { env, timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 describe('agent commands over NATS against the simulator', () => {
   let h: AgentHarness;

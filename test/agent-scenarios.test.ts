@@ -86,8 +86,9 @@ function onResource(ev: AgentEvent, resource: NonNullable<Scenario['spec']['expe
   if (resource.namespace && ev.namespace !== resource.namespace) return false;
   if (ev.labels.kind === resource.kind && ev.labels.name === resource.name) return true;
   if ((ev.owners ?? []).some((o) => o.kind === resource.kind && o.name === resource.name)) return true;
-  // A Service or ConfigMap fault shows on the pods that use it; HPAs on their target's pods.
-  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet'].includes(resource.kind)) return true;
+  // A Service, ConfigMap, Secret, PVC or quota fault shows on the pods of its namespace that use it; an
+  // HPA on its target's pods. Which pods use it is the reasoning's job (issue 6); here: same namespace.
+  if (!['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet'].includes(resource.kind)) return !resource.namespace || ev.namespace === resource.namespace;
   return false;
 }
 

@@ -2,21 +2,15 @@
  * The simulator as a user starts it: `aetherius sim` with several clusters in one process, each reached
  * by real kubectl through the kubeconfig it writes, and `aetherius demo` (what `npm start` runs).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { eventually, runCli, startServer } from './support/cli.js';
+import { kubectl } from './support/kubectl.js';
 
-const exec = promisify(execFile);
 
-async function kubectl(kubeconfig: string, cacheDir: string, ...args: string[]): Promise<string> {
-  const { stdout } = await exec('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--request-timeout=10s', ...args], { timeout: 20_000 });
-  return stdout;
-}
 
 describe('aetherius sim and demo', () => {
   let dir: string;
@@ -39,7 +33,7 @@ describe('aetherius sim and demo', () => {
       expect(contexts).toHaveLength(2);
       for (const context of contexts) {
         const pods = await eventually(async () => {
-          const out = await kubectl(kubeconfig, join(dir, 'cache'), '--context', context, 'get', 'pods', '-n', 'shop', '--no-headers');
+          const out = await kubectl(kubeconfig, join(dir, 'cache'), ['--context', context, 'get', 'pods', '-n', 'shop', '--no-headers']);
           return out.includes('checkout-') ? out : undefined;
         }, 20_000, `pods in ${context}`);
         expect(pods).toMatch(/checkout-[a-z0-9]+-[a-z0-9]{5}/);
@@ -64,7 +58,7 @@ describe('aetherius sim and demo', () => {
     });
     try {
       expect((await fetch(`${demo.url}/health/ready`)).status).toBe(200);
-      const nodes = await kubectl(kubeconfig, join(dir, 'cache'), 'get', 'nodes', '--no-headers');
+      const nodes = await kubectl(kubeconfig, join(dir, 'cache'), ['get', 'nodes', '--no-headers']);
       expect(nodes.trim().split('\n').length).toBeGreaterThan(0);
       // The agent watches the simulated cluster and its events reach the control plane's store and API.
       const events = await eventually(async () => {

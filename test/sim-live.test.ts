@@ -2,26 +2,17 @@
  * Real clients against a LIVE simulation (controllers running, not a hand-seeded store): what kubectl
  * and a client-node informer see is what the simulated kubelet and controllers actually produced.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectl } from './support/kubectl.js';
 import { startSimApiServer, writeKubeconfig, type SimApiServer } from '../src/sim/api/index.js';
 import { loadScenario } from '../src/sim/scenario/library.js';
 import { Simulation } from '../src/sim/simulation.js';
 import { res } from '../src/sim/resources.js';
 
-function kubectl(kubeconfig: string, cacheDir: string, args: string[]): Promise<string> {
-  const { KUBECONFIG: _k, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--request-timeout=10s', ...args], { env, timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 describe('kubectl and client-node against a live OOM scenario', () => {
   let dir: string;

@@ -12,10 +12,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { NatsBus } from '../adapters/bus/index.js';
+import { freePort } from '../adapters/runtime/free-port.js';
 import { packagePath } from '../adapters/runtime/package-root.js';
 import { KubeClient, loadKubeConnection } from '../adapters/kube/index.js';
 import { createLogger } from '../adapters/telemetry/index.js';
@@ -64,16 +64,6 @@ const BIN = packagePath('bin', 'aetherius.js');
 const EVENT_WINDOW = 5000;
 const CLUSTER = 'bench';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** Resident set size of a process in MB, from /proc (Linux). */
 async function rssMb(pid: number): Promise<number> {

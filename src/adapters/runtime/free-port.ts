@@ -1,0 +1,16 @@
+import net from 'node:net';
+
+/**
+ * A TCP port free on 127.0.0.1 right now (the OS picks it). Another process may take it before the
+ * caller binds; callers that can bind port 0 directly should.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
