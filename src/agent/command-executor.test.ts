@@ -425,3 +425,22 @@ describe('CommandExecutor: write actions', () => {
     expect(api.calls.map((c) => c.method)).toEqual(['get']);
   });
 });
+
+describe('CommandExecutor: bounded listing', () => {
+  it('stops paging `get -A -o json` once the output limit is passed, and marks the output truncated', async () => {
+    const pad = 'x'.repeat(900);
+    const api = new RecordingKubeApi({
+      list: <T extends KubeObject>(_r: KubeResource, options?: ListOptions) => {
+        const page = Number(options?.continue || 0);
+        const items = Array.from({ length: options?.limit ?? 250 }, (_, i) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${page}-${i}`, namespace: 'shop', annotations: { pad } } }));
+        // 400 pages of 250 pods (~100k pods, ~100 MB) if the executor read them all.
+        return Promise.resolve({ resourceVersion: '1', items, ...(page < 399 ? { continue: String(page + 1) } : {}) } as unknown as KubeList<T>);
+      },
+    });
+    const { result } = await executor(api, { maxOutputBytes: 64 * 1024 }).execute(command({ action: 'get', args: ['pods', '-A', '-o', 'json'], namespace: 'shop' }));
+    expect(result.status).toBe('success');
+    expect(result.truncated).toBe(true);
+    expect(result.output).toMatch(/output truncated by aetherius: more than/);
+    expect(api.calls.filter((c) => c.method === 'list').length).toBeLessThanOrEqual(2);
+  });
+});

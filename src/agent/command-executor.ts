@@ -96,6 +96,9 @@ class Rejection {
   ) {}
 }
 
+/** Objects fetched per request when listing for `get -o json|yaml|name`. */
+const LIST_PAGE = 250;
+
 interface Output {
   text: string;
   /** The text was already capped upstream, so its size is a lower bound. */
@@ -441,10 +444,24 @@ export class CommandExecutor {
       const printable = asPrintable(obj, apiVersion, r.kind);
       return { text: p.output === 'json' ? renderJson(printable) : renderYaml(printable) };
     }
-    const list = await this.o.api.list(r, { ...(namespace !== undefined ? { namespace } : {}), ...selectors, signal });
-    if (p.output === 'name') return { text: list.items.length ? renderNames(list.items, r.group, r.kind) : noResourcesMessage(namespace) };
-    const printable = asPrintable(list.items, apiVersion, r.kind);
-    return { text: p.output === 'json' ? renderJson(printable) : renderYaml(printable) };
+    // Page by page, and stop once the rendering is past the output limit: `get pods -A -o json` on a
+    // 5,000-pod cluster would otherwise hold tens of MB in an agent whose heap is bounded.
+    const items: KubeObject[] = [];
+    let cont = '';
+    let bytes = 0;
+    let capped = false;
+    do {
+      const page = await this.o.api.list(r, { ...(namespace !== undefined ? { namespace } : {}), ...selectors, limit: LIST_PAGE, continue: cont, signal });
+      for (const item of page.items) {
+        items.push(item);
+        bytes += Buffer.byteLength(JSON.stringify(item));
+      }
+      cont = page.continue ?? '';
+      if (cont && p.output !== 'name' && bytes > this.o.maxOutputBytes) capped = true;
+    } while (cont && !capped);
+    if (p.output === 'name') return { text: items.length ? renderNames(items, r.group, r.kind) : noResourcesMessage(namespace) };
+    const printable = asPrintable(items, apiVersion, r.kind);
+    return { text: p.output === 'json' ? renderJson(printable) : renderYaml(printable), atLeast: capped };
   }
 
   private async events(p: Extract<ParsedCommand, { action: 'events' }>, signal: AbortSignal): Promise<Output> {

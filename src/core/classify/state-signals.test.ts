@@ -58,6 +58,12 @@ describe('deriveStateSignals: pods', () => {
     expect(signals.find((s) => s.reason === 'ContainerRestarted')?.message).toBe('container app restarted: restart count from 2 to 3; last termination reason OOMKilled, exit code 137');
   });
 
+  it('quotes the container memory limit in OOM evidence when the spec has one', () => {
+    const withLimit = (cs: Obj[]) => obj('Pod', 'web-1', { spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'web:1', resources: { limits: { memory: '128Mi' } } }] }, status: { phase: 'Running', containerStatuses: cs } });
+    const signals = derive('Pod', withLimit([running(5)]), withLimit([running(6, { lastState: terminated('OOMKilled', 137, T3) })]));
+    expect(signals.find((s) => s.reason === 'OOMKilled')?.message).toBe('container app terminated with reason OOMKilled (exit code 137), restart count 6; memory limit 128Mi');
+  });
+
   it('reports a non-zero exit that is not an OOM kill as ContainerTerminated with the code and reason', () => {
     const signals = derive('Pod', pod([running(0)]), pod([running(1, { lastState: terminated('Error', 1, T3) })]));
     expect(reasons(signals)).toEqual(['ContainerRestarted', 'ContainerTerminated']);

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/kube-types.js';
-import { asRecord, condition, isRecord, list, num, text } from '../kube/read.js';
+import { asRecord, condition, isRecord, list, num, scalarText, text } from '../kube/read.js';
 
 export interface StateSignal {
   /** A reason in the table (event-reasons.ts), or a container waiting reason the kubelet reported verbatim. */
@@ -151,7 +151,14 @@ function terminationsOf(cs: Obj | undefined): { current: Termination | undefined
   return { current: terminationOf(asRecord(cs?.['state'])?.['terminated']), last: terminationOf(asRecord(cs?.['lastState'])?.['terminated']) };
 }
 
-function containerSignals(s: Subject, label: string, cs: Obj, prev: Obj | undefined, firstSight: boolean, killedOnPurpose: boolean): void {
+/** `; memory limit 128Mi` from the pod spec's container, for OOM evidence; '' when unknown. */
+function memoryLimitText(spec: Obj | undefined, field: 'containers' | 'initContainers', name: string): string {
+  const container = objects(spec?.[field]).find((c) => c['name'] === name);
+  const limit = scalarText(asRecord(asRecord(container?.['resources'])?.['limits'])?.['memory']);
+  return limit ? `; memory limit ${limit}` : '';
+}
+
+function containerSignals(s: Subject, label: string, cs: Obj, prev: Obj | undefined, firstSight: boolean, killedOnPurpose: boolean, limitText: (name: string) => string): void {
   const name = text(cs['name']);
   if (name === undefined || name.length > 253) return;
   const restarts = num(cs['restartCount']);
@@ -175,7 +182,7 @@ function containerSignals(s: Subject, label: string, cs: Obj, prev: Obj | undefi
     // Containers of a pod being deleted or evicted are killed on purpose: exit 137/143 is expected,
     // and an eviction is reported as such.
     if (!oom && killedOnPurpose) continue;
-    const wording = `${label} ${name} terminated with reason ${t.reason ?? 'unknown'} (exit code ${t.exitCode ?? 'unknown'}), ${restartText}${t.message !== undefined ? `: ${t.message}` : ''}`;
+    const wording = `${label} ${name} terminated with reason ${t.reason ?? 'unknown'} (exit code ${t.exitCode ?? 'unknown'}), ${restartText}${oom ? limitText(name) : ''}${t.message !== undefined ? `: ${t.message}` : ''}`;
     const discriminator = t.finishedAt ?? t.containerID ?? `exit-${t.exitCode ?? ''}-restart-${restarts ?? 0}`;
     emit(s, oom ? 'OOMKilled' : 'ContainerTerminated', wording, timeOf(t.finishedAt), [discriminator], name);
   }
@@ -219,7 +226,9 @@ function podSignals(s: Subject, before: Obj | undefined, after: Obj): void {
 
   for (const [field, label] of [['initContainerStatuses', 'init container'], ['containerStatuses', 'container']] as const) {
     const prev = containersByName(prevStatus, field);
-    for (const cs of objects(status?.[field])) containerSignals(s, label, cs, prev.get(text(cs['name']) ?? ''), firstSight, deleting || evicted);
+    const specField = field === 'containerStatuses' ? 'containers' : 'initContainers';
+    const limitText = (name: string) => memoryLimitText(asRecord(after['spec']), specField, name);
+    for (const cs of objects(status?.[field])) containerSignals(s, label, cs, prev.get(text(cs['name']) ?? ''), firstSight, deleting || evicted, limitText);
   }
 
   const phase = text(status?.['phase']);
