@@ -92,7 +92,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       logger.info({ store: s.kind }, 'store ready');
     }
 
-    if (runnable.includes('manager') || runnable.includes('agent')) {
+    if (runnable.includes('manager') || runnable.includes('agent') || runnable.includes('api')) {
       bus = await createBus(busOptions(config.bus), { logger, metrics });
       const b = bus;
       cleanups.push(() => b.close());
@@ -142,8 +142,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       }
     }
     if (runnable.includes('api') && store && http) {
-      const { registerApiRoutes } = await import('../api/api-routes.js');
+      const { registerApiRoutes, registerCommandRoutes } = await import('../api/index.js');
       registerApiRoutes(http, { store, health });
+      registerCommandRoutes(http, { store, bus, perCluster: config.manager.commands_per_cluster, maxTimeoutMs: config.manager.command_timeout_max });
       health.setComponent('api', 'running');
     }
 

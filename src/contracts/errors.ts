@@ -86,6 +86,12 @@ export class StoreError extends UnavailableError {
   override readonly code = 'AETHERIUS_E_STORE';
 }
 
+/** Too many requests of this kind at once; retrying after the others finish can succeed. */
+export class RateLimitedError extends AetheriusError {
+  readonly code = 'AETHERIUS_E_RATE_LIMITED';
+  override readonly retryable = true;
+}
+
 /** A message or body is larger than the transport or server accepts; sending it again cannot help. */
 export class PayloadTooLargeError extends AetheriusError {
   readonly code = 'AETHERIUS_E_PAYLOAD_TOO_LARGE';

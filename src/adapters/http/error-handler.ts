@@ -16,6 +16,7 @@ import {
   UnavailableError,
   KubeApiError,
   PayloadTooLargeError,
+  RateLimitedError,
   type ValidationIssue,
 } from '../../contracts/index.js';
 
@@ -33,6 +34,7 @@ export function statusFor(err: AetheriusError): number {
   if (err instanceof NoRespondersError || err instanceof UnavailableError) return 503;
   if (err instanceof KubeApiError) return 502;
   if (err instanceof PayloadTooLargeError) return 413;
+  if (err instanceof RateLimitedError) return 429;
   return 500;
 }
 

@@ -1,0 +1,139 @@
+/**
+ * `POST /api/v1/commands`, `GET /api/v1/commands/{id}` and `/result`: a command for a cluster's agent,
+ * validated, sent over the bus (request/reply to `aetherius.agent.{cluster_id}.command`) with a timeout,
+ * stored with its result. The agent validates again (it trusts nobody); this layer refuses what is
+ * malformed, what targets a cluster with no live agent, and more than `per_cluster` at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  ConflictError,
+  NoRespondersError,
+  NotFoundError,
+  RateLimitedError,
+  SCHEMA_VERSION,
+  TimeoutError,
+  UnavailableError,
+  agentCommand,
+  agentResult,
+  agentSubject,
+  formatDuration,
+  parseDuration,
+  parseWith,
+  type AgentCommand,
+  type AgentResult,
+} from '../contracts/index.js';
+import type { Bus } from '../adapters/bus/index.js';
+import type { HttpServer } from '../adapters/http/index.js';
+import type { AgentRecord, Store } from '../adapters/store/index.js';
+
+export interface CommandRouteOptions {
+  store: Store;
+  /** Without a bus (an `api` process with the embedded bus and no agent) commands answer 503. */
+  bus: Bus | undefined;
+  /** Commands running at once per cluster; more are refused with 429. */
+  perCluster: number;
+  /** Longest a command may wait for its agent (the command's own `timeout` is capped by this). */
+  maxTimeoutMs: number;
+  now?: () => number;
+}
+
+/** The body: the architecture's command without the fields the server fills in. */
+const commandBody = agentCommand
+  .omit({ schema_version: true, id: true, issued_by: true, timestamp: true })
+  .extend({
+    schema_version: z.literal(SCHEMA_VERSION).optional(),
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_" or "-"').optional(),
+    issued_by: z.string().min(1).max(253).optional(),
+  })
+  .strict();
+
+const idParam = z.object({ id: z.string().min(1).max(253) });
+
+/** Missed heartbeats after which an agent counts as gone (the manager's offline rule). */
+const MISSED_HEARTBEATS = 3;
+const DEFAULT_HEARTBEAT_MS = 30_000;
+
+function heartbeatMs(agent: AgentRecord): number {
+  const text = agent.config['heartbeat_interval'];
+  try {
+    return typeof text === 'string' ? parseDuration(text) : DEFAULT_HEARTBEAT_MS;
+  } catch {
+    return DEFAULT_HEARTBEAT_MS;
+  }
+}
+
+/** Registered agents of the cluster that reported within the last three heartbeat intervals. */
+function liveAgents(agents: readonly AgentRecord[], now: number): AgentRecord[] {
+  return agents.filter((a) => {
+    if (a.status !== 'online') return false;
+    const last = Date.parse(a.last_heartbeat_at ?? a.registered_at);
+    return Number.isFinite(last) && now - last <= MISSED_HEARTBEATS * heartbeatMs(a);
+  });
+}
+
+export function registerCommandRoutes(app: HttpServer, o: CommandRouteOptions): void {
+  const now = o.now ?? Date.now;
+  const running = new Map<string, number>();
+
+  app.post('/api/v1/commands', async (req) => {
+    const body = parseWith(commandBody, req.body ?? {}, 'body');
+    const cmd: AgentCommand = {
+      ...body,
+      schema_version: SCHEMA_VERSION,
+      id: body.id ?? `cmd-${randomUUID()}`,
+      issued_by: body.issued_by ?? 'api',
+      timestamp: new Date(now()).toISOString(),
+    };
+    const timeoutMs = Math.min(parseDuration(cmd.timeout), o.maxTimeoutMs);
+    cmd.timeout = formatDuration(timeoutMs);
+
+    const cluster = await o.store.clusters.get(cmd.cluster_id);
+    const agents = await o.store.agents.list({ cluster_id: cmd.cluster_id });
+    if (!cluster && agents.length === 0) throw new NotFoundError(`cluster ${JSON.stringify(cmd.cluster_id)} not found`);
+    if (liveAgents(agents, now()).length === 0) {
+      throw new ConflictError(`no live agent for cluster ${JSON.stringify(cmd.cluster_id)}: ${agents.length ? 'its agents missed their last heartbeats' : 'no agent has registered'}`);
+    }
+    if (!o.bus) throw new UnavailableError('commands need the bus: set bus.url (this process has no agent connection)');
+    const inFlight = running.get(cmd.cluster_id) ?? 0;
+    if (inFlight >= o.perCluster) throw new RateLimitedError(`cluster ${JSON.stringify(cmd.cluster_id)} already runs ${inFlight} commands (limit ${o.perCluster}); retry when one finishes`);
+
+    // Taken before the first await, so concurrent requests cannot all pass the check.
+    running.set(cmd.cluster_id, inFlight + 1);
+    try {
+      await o.store.commands.create(cmd);
+      await o.store.commands.setState(cmd.id, 'sent');
+      let result: AgentResult;
+      try {
+        const reply = await o.bus.request(agentSubject(cmd.cluster_id, 'command'), cmd, { timeoutMs: timeoutMs + 2000 });
+        result = parseWith(agentResult, reply.json(), 'reply');
+      } catch (err) {
+        if (err instanceof NoRespondersError) throw new ConflictError(`no agent of cluster ${JSON.stringify(cmd.cluster_id)} is listening for commands`, { cause: err });
+        // The agent may still answer: its result also travels on the results stream, where the manager
+        // stores it; GET /api/v1/commands/{id}/result shows it then.
+        if (err instanceof TimeoutError) throw new TimeoutError(`command ${cmd.id}: no reply from cluster ${JSON.stringify(cmd.cluster_id)} within ${formatDuration(timeoutMs)}; a late result is still stored (GET /api/v1/commands/${cmd.id}/result)`, { cause: err });
+        throw err;
+      }
+      await o.store.commands.saveResult(result);
+      return { command: await o.store.commands.get(cmd.id), result: await o.store.commands.getResult(cmd.id) };
+    } finally {
+      const left = (running.get(cmd.cluster_id) ?? 1) - 1;
+      if (left > 0) running.set(cmd.cluster_id, left);
+      else running.delete(cmd.cluster_id);
+    }
+  });
+
+  app.get('/api/v1/commands/:id', async (req) => {
+    const { id } = parseWith(idParam, req.params, 'path');
+    const command = await o.store.commands.get(id);
+    if (!command) throw new NotFoundError(`command ${JSON.stringify(id)} not found`);
+    return command;
+  });
+
+  app.get('/api/v1/commands/:id/result', async (req) => {
+    const { id } = parseWith(idParam, req.params, 'path');
+    const result = await o.store.commands.getResult(id);
+    if (!result) throw new NotFoundError(`no result for command ${JSON.stringify(id)} (yet)`);
+    return result;
+  });
+}
