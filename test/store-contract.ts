@@ -262,6 +262,11 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
 
         expect(await store.agents.recordHeartbeat(heartbeat(b))).toBe(true);
         expect((await store.agents.get(b.agent_id))?.status).toBe('online');
+        // Restricted to some agents (each has its own heartbeat interval, so its own cutoff).
+        expect(await store.agents.markOfflineBefore(new Date(Date.now() + 60_000), [uid('someone-else')])).toEqual([]);
+        expect((await store.agents.get(b.agent_id))?.status).toBe('online');
+        expect((await store.agents.markOfflineBefore(new Date(Date.now() + 60_000), [b.agent_id])).map((r) => r.agent_id)).toEqual([b.agent_id]);
+        expect(await store.agents.recordHeartbeat(heartbeat(b))).toBe(true);
 
         expect(await store.agents.delete(a.agent_id)).toBe(true);
         expect(await store.agents.delete(a.agent_id)).toBe(false);

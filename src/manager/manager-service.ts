@@ -22,11 +22,12 @@ import {
   type AgentResult,
 } from '../contracts/index.js';
 import { consumeValidated, subscribeValidated, type Bus, type Subscription } from '../adapters/bus/index.js';
-import type { Store } from '../adapters/store/index.js';
+import type { AgentRecord, Store } from '../adapters/store/index.js';
 import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
 import type { Config } from '../core/config/index.js';
 import type { RunningService } from '../core/targets.js';
 import { EventBatcher } from './event-batcher.js';
+import { agentAlert, startAgentLiveness } from './agent-liveness.js';
 
 export interface ManagerDeps {
   config: Config;
@@ -61,6 +62,14 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
     metrics,
   );
 
+  // A heartbeat or registration from an agent marked offline resolves its AgentOffline alert.
+  const resolveOffline = async (agent: AgentRecord) => {
+    logger.info({ agentId: agent.agent_id, clusterId: agent.cluster_id }, 'agent back online');
+    const alert = agentAlert(agent, 'resolved', new Date());
+    await bus.publish(INTERNAL_SUBJECTS.metricsAlert, alert, { msgId: `${alert.id}-resolved` });
+  };
+  const liveness = startAgentLiveness({ store, bus, logger, everyMs: config.manager.liveness_sweep_interval });
+
   subscriptions.push(
     subscribeValidated<AgentRegister>(
       bus,
@@ -68,7 +77,9 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
       lookup,
       async (msg, raw) => {
         await store.clusters.ensure(msg.cluster_id);
+        const before = await store.agents.get(msg.agent_id);
         const agent = await store.agents.upsertRegistration(msg);
+        if (before?.status === 'offline') await resolveOffline(before);
         logger.info({ agentId: agent.agent_id, clusterId: agent.cluster_id, version: agent.version }, 'agent registered');
         raw.respond({ schema_version: SCHEMA_VERSION, accepted: true, agent_id: agent.agent_id });
       },
@@ -83,7 +94,9 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
       agentSubjectAllClusters('heartbeat'),
       lookup,
       async (msg) => {
+        const before = await store.agents.get(msg.agent_id);
         const known = await store.agents.recordHeartbeat(msg);
+        if (known && before?.status === 'offline') await resolveOffline(before);
         if (!known) {
           metrics.rejectedMessages.inc({ subject: agentSubjectAllClusters('heartbeat'), reason: 'unknown_agent' });
           logger.warn({ agentId: msg.agent_id, clusterId: msg.cluster_id }, 'heartbeat from an unregistered agent ignored');
@@ -141,6 +154,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
     stop() {
       stopped ??= (async () => {
         deps.health.setComponent('manager', 'stopping');
+        liveness.stop();
         await Promise.all(subscriptions.map((s) => s.unsubscribe()));
         await batcher.flush();
         logger.info('manager stopped');

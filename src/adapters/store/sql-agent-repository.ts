@@ -68,12 +68,13 @@ export class SqlAgentRepository implements AgentRepository {
     return res.rows;
   }
 
-  async markOfflineBefore(before: Date): Promise<AgentRecord[]> {
+  async markOfflineBefore(before: Date, agentIds?: readonly string[]): Promise<AgentRecord[]> {
     const res = await this.sql.query<AgentRecord>(
       `UPDATE agents SET status = 'offline'
         WHERE status = 'online' AND coalesce(last_heartbeat_at, registered_at) < $1::timestamptz
+          AND ($2::text[] IS NULL OR agent_id = ANY($2::text[]))
         RETURNING ${COLUMNS}`,
-      [before.toISOString()],
+      [before.toISOString(), agentIds ? [...agentIds] : null],
     );
     return res.rows.sort((a, b) => (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : 0));
   }

@@ -112,8 +112,12 @@ export interface AgentRepository {
   recordHeartbeat(msg: AgentHeartbeat): Promise<boolean>;
   get(agentId: string): Promise<AgentRecord | undefined>;
   list(filter?: { cluster_id?: string; status?: AgentStatus }): Promise<AgentRecord[]>;
-  /** Marks `online` agents whose last heartbeat (or registration) is older than `before` as offline; returns them. */
-  markOfflineBefore(before: Date): Promise<AgentRecord[]>;
+  /**
+   * Marks `online` agents whose last heartbeat (or registration) is older than `before` as offline —
+   * only those in `agentIds` when given — and returns the ones it changed. Each transition is returned
+   * by exactly one caller, however many manager replicas sweep at once.
+   */
+  markOfflineBefore(before: Date, agentIds?: readonly string[]): Promise<AgentRecord[]>;
   /** @returns false when there was no such agent. */
   delete(agentId: string): Promise<boolean>;
 }

@@ -1,0 +1,89 @@
+/**
+ * Agent liveness: an agent that missed three heartbeats (of its own interval, as it registered it) is
+ * marked `offline` and an `AgentOffline` alert fires on `internal.metrics.alert`; the next heartbeat or
+ * registration brings it back `online` and resolves the alert. Every manager replica sweeps; the
+ * store's conditional update hands each transition to exactly one of them, so an alert fires once.
+ */
+import { INTERNAL_SUBJECTS, SCHEMA_VERSION, errorMessage, parseDuration, type MetricsAlert } from '../contracts/index.js';
+import type { Bus } from '../adapters/bus/index.js';
+import type { AgentRecord, Store } from '../adapters/store/index.js';
+import type { Logger } from '../adapters/telemetry/index.js';
+
+export const MISSED_HEARTBEATS = 3;
+const DEFAULT_HEARTBEAT_MS = 30_000;
+
+/** The heartbeat interval an agent registered, in ms (30 s when it did not say or said nonsense). */
+export function heartbeatIntervalMs(agent: Pick<AgentRecord, 'config'>): number {
+  const text = agent.config['heartbeat_interval'];
+  if (typeof text !== 'string') return DEFAULT_HEARTBEAT_MS;
+  try {
+    const ms = parseDuration(text);
+    return ms > 0 ? ms : DEFAULT_HEARTBEAT_MS;
+  } catch {
+    return DEFAULT_HEARTBEAT_MS;
+  }
+}
+
+export function agentAlert(agent: AgentRecord, status: 'firing' | 'resolved', now: Date): MetricsAlert {
+  const interval = heartbeatIntervalMs(agent);
+  return {
+    schema_version: SCHEMA_VERSION,
+    id: `agent-offline-${agent.agent_id}-${Date.parse(agent.last_heartbeat_at ?? agent.registered_at)}`.slice(0, 253),
+    cluster_id: agent.cluster_id,
+    timestamp: now.toISOString(),
+    alert: 'AgentOffline',
+    severity: 'high',
+    status,
+    resource: { kind: 'Agent', name: agent.agent_id },
+    summary:
+      status === 'firing'
+        ? `agent ${agent.agent_id} of cluster ${agent.cluster_id} missed ${MISSED_HEARTBEATS} heartbeats`
+        : `agent ${agent.agent_id} of cluster ${agent.cluster_id} is reporting again`,
+    description: `last heartbeat ${agent.last_heartbeat_at ?? `never (registered ${agent.registered_at})`}; heartbeat interval ${interval / 1000}s`,
+    labels: { cluster_id: agent.cluster_id, agent_id: agent.agent_id },
+  };
+}
+
+export interface AgentLivenessOptions {
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  /** How often to sweep. Default 5 s. */
+  everyMs?: number;
+  now?: () => number;
+}
+
+/** One sweep: marks overdue agents offline and fires their alerts; returns the agents it marked. */
+export async function sweepAgents(o: AgentLivenessOptions): Promise<AgentRecord[]> {
+  const now = o.now?.() ?? Date.now();
+  const online = await o.store.agents.list({ status: 'online' });
+  // One conditional update per distinct interval: each agent is judged by its own heartbeat interval.
+  const byInterval = new Map<number, string[]>();
+  for (const a of online) {
+    const interval = heartbeatIntervalMs(a);
+    const last = Date.parse(a.last_heartbeat_at ?? a.registered_at);
+    if (Number.isFinite(last) && now - last > MISSED_HEARTBEATS * interval) byInterval.set(interval, [...(byInterval.get(interval) ?? []), a.agent_id]);
+  }
+  const marked: AgentRecord[] = [];
+  for (const [interval, ids] of byInterval) marked.push(...(await o.store.agents.markOfflineBefore(new Date(now - MISSED_HEARTBEATS * interval), ids)));
+  for (const agent of marked) {
+    o.logger.warn({ agentId: agent.agent_id, clusterId: agent.cluster_id, lastHeartbeat: agent.last_heartbeat_at }, 'agent offline: missed heartbeats');
+    const alert = agentAlert(agent, 'firing', new Date(now));
+    await o.bus.publish(INTERNAL_SUBJECTS.metricsAlert, alert, { msgId: `${alert.id}-firing` });
+  }
+  return marked;
+}
+
+/** Sweeps every `everyMs` until stopped. */
+export function startAgentLiveness(o: AgentLivenessOptions): { stop(): void } {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepAgents(o)
+      .catch((err: unknown) => o.logger.error({ err: errorMessage(err) }, 'agent liveness sweep failed'))
+      .finally(() => (running = false));
+  }, o.everyMs ?? 5000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
