@@ -111,6 +111,30 @@ describe('manager and REST API', () => {
     expect([...seen].sort()).toEqual([...ids].sort());
   });
 
+  it('searches stored events by text with filters and cursor pagination (POST /api/v1/events/search)', async () => {
+    const ids = Array.from({ length: 5 }, () => uniqueName('srch'));
+    for (const [i, id] of ids.entries()) {
+      await bus().publish(agentSubject(CLUSTER, 'event'), event(id, { reason: 'FailedMount', severity: 'high', message: `MountVolume.SetUp failed for volume "certs-${i}" : secret "tls-${i}" not found`, labels: { kind: 'Pod', name: `gateway-${i}` } }));
+    }
+    const search = (body: unknown) => api('/api/v1/events/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const found = await eventually(async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = (await (await search({ text: 'secret "not found"', cluster_id: CLUSTER, severity: 'high', limit: 2, ...(cursor ? { cursor } : {}) })).json()) as { items: { id: string }[]; next_cursor: string | null };
+        seen.push(...page.items.map((e) => e.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      return seen.length >= ids.length ? seen : undefined;
+    }, 10_000, 'search results');
+    expect([...found].sort()).toEqual([...ids].sort());
+    const none = (await (await search({ text: 'secret -failedmount', cluster_id: CLUSTER })).json()) as { items: unknown[]; next_cursor: string | null };
+    expect(none).toEqual({ items: [], next_cursor: null });
+    const bad = await search({ text: 42, severity: 'urgent' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/text|severity/);
+  });
+
   it('rejects an event published for another cluster and keeps consuming', async () => {
     const foreign = uniqueName('evt');
     const good = uniqueName('evt');

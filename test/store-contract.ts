@@ -356,6 +356,26 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         expect(everywhere).toEqual(expect.arrayContaining([b.id, elsewhere.id]));
       }, 10_000);
 
+      it('searches event text (stemmed, web-search syntax) combined with the other filters', async () => {
+        const clusterId = uid('c');
+        const t = (min: number) => new Date(Date.UTC(2025, 8, 30, 11, min)).toISOString();
+        const oom = event(clusterId, { timestamp: t(1), reason: 'OOMKilled', message: 'container app terminated with reason OOMKilled (exit code 137); memory limit 128Mi', labels: { kind: 'Pod', name: 'checkout-7f9c' } });
+        const backoff = event(clusterId, { timestamp: t(2), reason: 'BackOff', message: 'Back-off restarting failed container app in pod checkout-7f9c', labels: { kind: 'Pod', name: 'checkout-7f9c' } });
+        const probe = event(clusterId, { timestamp: t(3), reason: 'Unhealthy', message: 'Readiness probe failed: connection refused', labels: { kind: 'Pod', name: 'cart-1' }, severity: 'medium' });
+        await store.events.insertMany([oom, backoff, probe]);
+        const ids = async (text: string, q: Parameters<Store['events']['list']>[0] = {}) => (await store.events.list({ cluster_id: clusterId, text, ...q })).items.map((r) => r.id);
+
+        expect(await ids('oomkilled')).toEqual([oom.id]);
+        expect(await ids('restart')).toEqual([backoff.id]); // stemmed: "restarting"
+        expect(await ids('"connection refused"')).toEqual([probe.id]);
+        expect(await ids('container -oomkilled')).toEqual([backoff.id]);
+        expect(await ids('oomkilled or readiness')).toEqual([probe.id, oom.id]);
+        expect(await ids('container', { severity: 'medium' })).toEqual([]);
+        expect(await ids('nothing-like-this')).toEqual([]);
+        expect(await ids('   ')).toEqual([probe.id, backoff.id, oom.id]); // blank: no text filter
+        expect(await ids('"unbalanced (quote & | !')).toEqual([]); // odd syntax is not an error
+      }, 10_000);
+
       it('pages 250 events (with timestamp ties) at 100 per page: each exactly once, newest first', async () => {
         const clusterId = uid('c');
         const base = Date.UTC(2025, 9, 1, 0, 0, 0);

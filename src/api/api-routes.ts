@@ -29,6 +29,14 @@ const eventListQuery = z.strictObject({
   cursor: z.string().max(1024).optional(),
 });
 
+/** `POST /api/v1/events/search`: the list filters plus `text` (web-search syntax), in a JSON body. */
+const eventSearchBody = eventListQuery
+  .extend({
+    text: z.string().max(1024).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
 const clusterCreateBody = z.strictObject({
   id: clusterId,
   name: z.string().min(1).max(253),
@@ -76,6 +84,12 @@ export function registerApiRoutes(app: HttpServer, deps: ApiDeps): void {
   app.get('/api/v1/events', async (req) => {
     const query = parseWith(eventListQuery, req.query, 'query');
     return store.events.list(query);
+  });
+
+  app.post('/api/v1/events/search', async (req) => {
+    const body = parseWith(eventSearchBody, req.body ?? {}, 'body');
+    const page = await store.events.list(body);
+    return { items: page.items, next_cursor: page.next_cursor ?? null };
   });
 
   app.get('/api/v1/events/:id', async (req) => {

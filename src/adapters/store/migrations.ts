@@ -128,8 +128,29 @@ DROP TABLE clusters;
 `,
 };
 
+/**
+ * Full-text search over events (`POST /api/v1/events/search`): a stored tsvector of what a person
+ * searches for — reason, message, object, namespace, node — with a GIN index. The `english`
+ * configuration stems words ("restarting" finds "restart"); identifiers such as `CrashLoopBackOff`
+ * stay whole tokens.
+ */
+const eventSearch: Migration = {
+  version: 2,
+  name: 'event_full_text_search',
+  up: `
+ALTER TABLE events ADD COLUMN search tsvector GENERATED ALWAYS AS (
+  to_tsvector('english', reason || ' ' || message || ' ' || kind || ' ' || name || ' ' || namespace || ' ' || coalesce(node, ''))
+) STORED;
+CREATE INDEX events_search_idx ON events USING GIN (search);
+`,
+  down: `
+DROP INDEX events_search_idx;
+ALTER TABLE events DROP COLUMN search;
+`,
+};
+
 /** Every migration, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([initialSchema]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([initialSchema, eventSearch]);
 
 /** SHA-256 (hex) of a migration's `up` SQL, as recorded when it is applied. */
 export function migrationChecksum(m: Pick<Migration, 'up'>): string {

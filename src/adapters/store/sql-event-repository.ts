@@ -108,6 +108,7 @@ export class SqlEventRepository implements EventRepository {
       params.push(value);
       where.push(clause(`$${params.length}`));
     };
+    if (query.text !== undefined && query.text.trim() !== '') add((p) => `search @@ websearch_to_tsquery('english', ${p})`, query.text);
     if (query.cluster_id !== undefined) add((p) => `cluster_id = ${p}`, query.cluster_id);
     if (query.namespace !== undefined) add((p) => `namespace = ${p}`, query.namespace);
     if (query.kind !== undefined) add((p) => `kind = ${p}`, query.kind);

@@ -77,6 +77,11 @@ export interface CommandResultRecord extends Omit<AgentResult, 'schema_version'>
 }
 
 export interface EventQuery {
+  /**
+   * Full-text search over reason, message, object, namespace and node, in web-search syntax:
+   * `oom checkout`, `"back-off restarting"`, `crash -readiness`, `oom or evicted`.
+   */
+  text?: string;
   cluster_id?: string;
   namespace?: string;
   kind?: string;
