@@ -40,7 +40,7 @@ describe('manager and REST API', () => {
   beforeAll(async () => {
     db = await createTestDatabase('aet_api');
     const { config } = resolveConfig({
-      env: { AETHERIUS_DATABASE_URL: db.url, AETHERIUS_SERVER_PORT: '0', AETHERIUS_MANAGER_INGEST_FLUSH_INTERVAL: '20ms', AETHERIUS_LOG_LEVEL: 'silent' },
+      env: { AETHERIUS_DATABASE_URL: db.url, AETHERIUS_SERVER_PORT: '0', AETHERIUS_MANAGER_INGEST_FLUSH_INTERVAL: '20ms', AETHERIUS_LOG_LEVEL: 'silent', AETHERIUS_MANAGER_RETENTION_INTERVAL: '200ms' },
     });
     app = await startApp({ config, services: ['manager', 'api'], logger: silentLogger() });
     api = (path, init) => fetch(`${app.url}${path}`, init);
@@ -133,6 +133,24 @@ describe('manager and REST API', () => {
     const bad = await search({ text: 42, severity: 'urgent' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toMatch(/text|severity/);
+  });
+
+  it('deletes events past manager.event_retention (30 days) on schedule and keeps the rest', async () => {
+    const day = 86_400_000;
+    const old = uniqueName('old');
+    const recent = uniqueName('recent');
+    const at = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const inserted = async () => Number(/aetherius_events_stored_total\{result="inserted"[^}]*\} (\d+)/.exec(await (await api('/metrics')).text())?.[1] ?? 0);
+    const before = await inserted();
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(old, { timestamp: at(40 * day), raw_data: { count: 1, first_timestamp: at(40 * day), last_timestamp: at(40 * day) } }));
+    await bus().publish(agentSubject(CLUSTER, 'event'), event(recent, { timestamp: at(29 * day), raw_data: { count: 1, first_timestamp: at(29 * day), last_timestamp: at(29 * day) } }));
+    await eventually(async () => ((await api(`/api/v1/events/${recent}`)).status === 200 ? true : undefined), 10_000, 'recent event stored');
+    // Both were stored (the old one may already be gone again by now)...
+    expect(await inserted()).toBe(before + 2);
+    // ...and the job removes the old one.
+    await eventually(async () => ((await api(`/api/v1/events/${old}`)).status === 404 ? true : undefined), 10_000, 'old event deleted');
+    await new Promise((r) => setTimeout(r, 500)); // a few more runs of the job
+    expect((await api(`/api/v1/events/${recent}`)).status).toBe(200);
   });
 
   it('rejects an event published for another cluster and keeps consuming', async () => {

@@ -28,6 +28,7 @@ import type { Config } from '../core/config/index.js';
 import type { RunningService } from '../core/targets.js';
 import { EventBatcher } from './event-batcher.js';
 import { agentAlert, startAgentLiveness } from './agent-liveness.js';
+import { startEventRetention } from './event-retention.js';
 
 export interface ManagerDeps {
   config: Config;
@@ -69,6 +70,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
     await bus.publish(INTERNAL_SUBJECTS.metricsAlert, alert, { msgId: `${alert.id}-resolved` });
   };
   const liveness = startAgentLiveness({ store, bus, logger, everyMs: config.manager.liveness_sweep_interval });
+  const retention = startEventRetention({ store, logger, retentionMs: config.manager.event_retention, everyMs: config.manager.retention_interval });
 
   subscriptions.push(
     subscribeValidated<AgentRegister>(
@@ -155,6 +157,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
       stopped ??= (async () => {
         deps.health.setComponent('manager', 'stopping');
         liveness.stop();
+        retention.stop();
         await Promise.all(subscriptions.map((s) => s.unsubscribe()));
         await batcher.flush();
         logger.info('manager stopped');

@@ -136,8 +136,17 @@ export class SqlEventRepository implements EventRepository {
   }
 
   /** Deletes events whose `timestamp` is before `before`; returns how many. */
-  async deleteOlderThan(before: Date): Promise<number> {
-    const res = await this.sql.query(`DELETE FROM events WHERE "timestamp" < $1::timestamptz`, [before.toISOString()]);
-    return res.rowCount;
+  async deleteOlderThan(before: Date, batchSize = 10_000): Promise<number> {
+    // In batches, so a first run over a large backlog never holds one long transaction and its locks
+    // (or hits statement_timeout); each batch walks the time index.
+    let total = 0;
+    for (;;) {
+      const res = await this.sql.query(
+        `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE "timestamp" < $1::timestamptz ORDER BY "timestamp" LIMIT $2)`,
+        [before.toISOString(), batchSize],
+      );
+      total += res.rowCount;
+      if (res.rowCount < batchSize) return total;
+    }
   }
 }

@@ -152,8 +152,8 @@ export interface EventRepository {
    * `until` exclusive. @throws InputError naming the field on a malformed cursor, limit, since or until.
    */
   list(query: EventQuery): Promise<Page<EventRecord>>;
-  /** Deletes events older than `before`; returns how many. */
-  deleteOlderThan(before: Date): Promise<number>;
+  /** Deletes events whose `timestamp` is older than `before`, `batchSize` rows per statement; returns how many. */
+  deleteOlderThan(before: Date, batchSize?: number): Promise<number>;
 }
 
 export interface CommandRepository {

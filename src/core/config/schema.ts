@@ -153,6 +153,8 @@ export const configSchema = z.strictObject({
         .meta({ description: 'Durable consumer name shared by every manager replica; replicas with the same name split the work.' }),
       ingest_batch_size: z.number().int().min(1).max(10_000).default(500).meta({ description: 'Events written to the database in one statement.' }),
       ingest_flush_interval: durationKey('200ms', 'Longest time an accepted event waits for its batch to fill before it is written.'),
+      event_retention: durationKey('720h', 'How long stored events are kept (by event timestamp); older ones are deleted by a job every retention_interval. 0s: keep forever.'),
+      retention_interval: durationKey('1h', 'How often the retention job runs.'),
       liveness_sweep_interval: durationKey('5s', 'How often the manager looks for agents that missed 3 heartbeats (of their own interval) and marks them offline.'),
       commands_per_cluster: z.number().int().min(1).max(1000).default(8).meta({ description: 'Commands (POST /api/v1/commands) running at once per cluster in one API process; more are refused with 429.' }),
       command_timeout_max: durationKey('5m', "Longest a command may wait for its agent's answer; a command asking for more gets this."),
