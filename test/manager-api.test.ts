@@ -153,6 +153,21 @@ describe('manager and REST API', () => {
     expect((await api(`/api/v1/events/${recent}`)).status).toBe(200);
   });
 
+  it('serves an OpenAPI 3 document generated from the schemas that validate requests', async () => {
+    const doc = (await (await api('/api/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown>; required?: string[]; additionalProperties?: unknown } } } } }>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/agents', '/api/v1/agents/{id}', '/api/v1/clusters', '/api/v1/events', '/api/v1/events/search', '/api/v1/events/{id}', '/api/v1/commands', '/api/v1/commands/{id}', '/api/v1/commands/{id}/result']));
+    expect(doc.paths['/api/v1/events']?.['get']?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['cluster_id', 'severity', 'cursor', 'limit']));
+    const commandBody = doc.paths['/api/v1/commands']?.['post']?.requestBody?.content['application/json'].schema;
+    expect(commandBody?.required).toEqual(expect.arrayContaining(['cluster_id', 'type', 'tool', 'action']));
+    expect(commandBody?.additionalProperties).toBe(false);
+    const clusterBody = doc.paths['/api/v1/clusters']?.['post']?.requestBody?.content['application/json'].schema;
+    expect(Object.keys(clusterBody?.properties ?? {})).toEqual(expect.arrayContaining(['id', 'name', 'environment', 'labels']));
+  });
+
   it('rejects an event published for another cluster and keeps consuming', async () => {
     const foreign = uniqueName('evt');
     const good = uniqueName('evt');

@@ -1,17 +1,22 @@
 /**
- * REST API, `/api/v1`. This issue serves the resources the foundation stores (agents, clusters,
- * events); issue 5 adds search, incidents, metrics and commands. Bodies and query strings are validated
- * with the wire schemas; errors go through the server's one error handler.
+ * REST API, `/api/v1`: agents, clusters, events (list, search), commands; more with issue 5 (incidents,
+ * metrics). Every route is declared with the schemas of its inputs (route-registry.ts): they validate
+ * requests and generate `/api/openapi.json`. Errors go through the server's one error handler.
  */
 import { z } from 'zod';
-import { NotFoundError, clusterId, parseWith, severity, stringMap, timestamp } from '../contracts/index.js';
+import { NotFoundError, clusterId, severity, stringMap, timestamp } from '../contracts/index.js';
 import type { HttpServer } from '../adapters/http/index.js';
 import type { Store } from '../adapters/store/index.js';
 import type { Health } from '../adapters/telemetry/index.js';
+import { addCommandRoutes, type CommandRouteOptions } from './command-routes.js';
+import { ApiRoutes } from './route-registry.js';
 
 export interface ApiDeps {
   store: Store;
   health: Health;
+  /** Command dispatch (POST /api/v1/commands); without it those routes are not served. */
+  commands?: Omit<CommandRouteOptions, 'store'>;
+  version?: string;
 }
 
 const agentListQuery = z.strictObject({ cluster_id: z.string().optional(), status: z.enum(['online', 'offline']).optional() });
@@ -46,56 +51,61 @@ const clusterCreateBody = z.strictObject({
 
 const idParam = z.object({ id: z.string().min(1).max(253) });
 
-export function registerApiRoutes(app: HttpServer, deps: ApiDeps): void {
+export function registerApiRoutes(app: HttpServer, deps: ApiDeps): ApiRoutes {
   const { store } = deps;
+  const routes = new ApiRoutes(app);
+  const notFound = { 400: 'invalid id', 404: 'no such object' };
 
-  app.get('/api/v1/agents', async (req) => {
-    const query = parseWith(agentListQuery, req.query, 'query');
-    return { items: await store.agents.list(query) };
-  });
+  routes.add({ method: 'GET', path: '/api/v1/agents', tag: 'agents', summary: 'Registered agents', query: agentListQuery, responses: { 200: '{ items: Agent[] }', 400: 'invalid query' } }, async ({ query }) => ({
+    items: await store.agents.list(query),
+  }));
 
-  app.get('/api/v1/agents/:id', async (req) => {
-    const { id } = parseWith(idParam, req.params, 'path');
-    const agent = await store.agents.get(id);
-    if (!agent) throw new NotFoundError(`agent ${JSON.stringify(id)} not found`);
+  routes.add({ method: 'GET', path: '/api/v1/agents/:id', tag: 'agents', summary: 'One agent', params: idParam, responses: { 200: 'the agent', ...notFound } }, async ({ params }) => {
+    const agent = await store.agents.get(params.id);
+    if (!agent) throw new NotFoundError(`agent ${JSON.stringify(params.id)} not found`);
     return agent;
   });
 
-  app.delete('/api/v1/agents/:id', async (req, reply) => {
-    const { id } = parseWith(idParam, req.params, 'path');
-    if (!(await store.agents.delete(id))) throw new NotFoundError(`agent ${JSON.stringify(id)} not found`);
+  routes.add({ method: 'DELETE', path: '/api/v1/agents/:id', tag: 'agents', summary: 'Deregister an agent', params: idParam, responses: { 204: 'deregistered', ...notFound } }, async ({ params, reply }) => {
+    if (!(await store.agents.delete(params.id))) throw new NotFoundError(`agent ${JSON.stringify(params.id)} not found`);
     return reply.status(204).send();
   });
 
-  app.get('/api/v1/clusters', async () => ({ items: await store.clusters.list() }));
+  routes.add({ method: 'GET', path: '/api/v1/clusters', tag: 'clusters', summary: 'Clusters', responses: { 200: '{ items: Cluster[] }' } }, async () => ({ items: await store.clusters.list() }));
 
-  app.post('/api/v1/clusters', async (req, reply) => {
-    const body = parseWith(clusterCreateBody, req.body, 'request body');
-    return reply.status(201).send(await store.clusters.create(body));
-  });
+  routes.add(
+    { method: 'POST', path: '/api/v1/clusters', tag: 'clusters', summary: 'Register a cluster', body: clusterCreateBody, responses: { 201: 'the cluster', 400: 'invalid body', 409: 'the id exists' } },
+    async ({ body, reply }) => reply.status(201).send(await store.clusters.create(body)),
+  );
 
-  app.get('/api/v1/clusters/:id', async (req) => {
-    const { id } = parseWith(idParam, req.params, 'path');
-    const cluster = await store.clusters.get(id);
-    if (!cluster) throw new NotFoundError(`cluster ${JSON.stringify(id)} not found`);
+  routes.add({ method: 'GET', path: '/api/v1/clusters/:id', tag: 'clusters', summary: 'One cluster', params: idParam, responses: { 200: 'the cluster', ...notFound } }, async ({ params }) => {
+    const cluster = await store.clusters.get(params.id);
+    if (!cluster) throw new NotFoundError(`cluster ${JSON.stringify(params.id)} not found`);
     return cluster;
   });
 
-  app.get('/api/v1/events', async (req) => {
-    const query = parseWith(eventListQuery, req.query, 'query');
-    return store.events.list(query);
-  });
+  routes.add(
+    { method: 'GET', path: '/api/v1/events', tag: 'events', summary: 'Stored events, newest first', query: eventListQuery, responses: { 200: '{ items: Event[], next_cursor? }', 400: 'invalid query' } },
+    async ({ query }) => store.events.list(query),
+  );
 
-  app.post('/api/v1/events/search', async (req) => {
-    const body = parseWith(eventSearchBody, req.body ?? {}, 'body');
-    const page = await store.events.list(body);
-    return { items: page.items, next_cursor: page.next_cursor ?? null };
-  });
+  routes.add(
+    { method: 'POST', path: '/api/v1/events/search', tag: 'events', summary: 'Full-text search over events, with filters', body: eventSearchBody, responses: { 200: '{ items: Event[], next_cursor }', 400: 'invalid body' } },
+    async ({ body }) => {
+      const page = await store.events.list(body);
+      return { items: page.items, next_cursor: page.next_cursor ?? null };
+    },
+  );
 
-  app.get('/api/v1/events/:id', async (req) => {
-    const { id } = parseWith(idParam, req.params, 'path');
-    const event = await store.events.get(id);
-    if (!event) throw new NotFoundError(`event ${JSON.stringify(id)} not found`);
+  routes.add({ method: 'GET', path: '/api/v1/events/:id', tag: 'events', summary: 'One event as stored', params: idParam, responses: { 200: 'the event', ...notFound } }, async ({ params }) => {
+    const event = await store.events.get(params.id);
+    if (!event) throw new NotFoundError(`event ${JSON.stringify(params.id)} not found`);
     return event;
   });
+
+  if (deps.commands) addCommandRoutes(routes, { store, ...deps.commands });
+
+  const document = () => routes.openapi({ title: 'Aetherius API', version: deps.version ?? '0.0.0' });
+  app.get('/api/openapi.json', () => document());
+  return routes;
 }

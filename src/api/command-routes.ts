@@ -24,8 +24,8 @@ import {
   type AgentResult,
 } from '../contracts/index.js';
 import type { Bus } from '../adapters/bus/index.js';
-import type { HttpServer } from '../adapters/http/index.js';
 import type { AgentRecord, Store } from '../adapters/store/index.js';
+import type { ApiRoutes } from './route-registry.js';
 
 export interface CommandRouteOptions {
   store: Store;
@@ -72,68 +72,75 @@ function liveAgents(agents: readonly AgentRecord[], now: number): AgentRecord[] 
   });
 }
 
-export function registerCommandRoutes(app: HttpServer, o: CommandRouteOptions): void {
+export function addCommandRoutes(routes: ApiRoutes, o: CommandRouteOptions): void {
   const now = o.now ?? Date.now;
   const running = new Map<string, number>();
 
-  app.post('/api/v1/commands', async (req) => {
-    const body = parseWith(commandBody, req.body ?? {}, 'body');
-    const cmd: AgentCommand = {
-      ...body,
-      schema_version: SCHEMA_VERSION,
-      id: body.id ?? `cmd-${randomUUID()}`,
-      issued_by: body.issued_by ?? 'api',
-      timestamp: new Date(now()).toISOString(),
-    };
-    const timeoutMs = Math.min(parseDuration(cmd.timeout), o.maxTimeoutMs);
-    cmd.timeout = formatDuration(timeoutMs);
+  routes.add(
+    {
+      method: 'POST',
+      path: '/api/v1/commands',
+      tag: 'commands',
+      summary: "Run a command on the cluster's agent and wait for its result",
+      body: commandBody,
+      responses: { 200: '{ command, result } (a refusal by the agent is a result)', 400: 'invalid body', 404: 'unknown cluster', 409: 'no live agent', 429: 'too many commands on the cluster', 504: 'no reply in time' },
+    },
+    async ({ body }) => {
+      const cmd: AgentCommand = {
+        ...body,
+        schema_version: SCHEMA_VERSION,
+        id: body.id ?? `cmd-${randomUUID()}`,
+        issued_by: body.issued_by ?? 'api',
+        timestamp: new Date(now()).toISOString(),
+      };
+      const timeoutMs = Math.min(parseDuration(cmd.timeout), o.maxTimeoutMs);
+      cmd.timeout = formatDuration(timeoutMs);
 
-    const cluster = await o.store.clusters.get(cmd.cluster_id);
-    const agents = await o.store.agents.list({ cluster_id: cmd.cluster_id });
-    if (!cluster && agents.length === 0) throw new NotFoundError(`cluster ${JSON.stringify(cmd.cluster_id)} not found`);
-    if (liveAgents(agents, now()).length === 0) {
-      throw new ConflictError(`no live agent for cluster ${JSON.stringify(cmd.cluster_id)}: ${agents.length ? 'its agents missed their last heartbeats' : 'no agent has registered'}`);
-    }
-    if (!o.bus) throw new UnavailableError('commands need the bus: set bus.url (this process has no agent connection)');
-    const inFlight = running.get(cmd.cluster_id) ?? 0;
-    if (inFlight >= o.perCluster) throw new RateLimitedError(`cluster ${JSON.stringify(cmd.cluster_id)} already runs ${inFlight} commands (limit ${o.perCluster}); retry when one finishes`);
-
-    // Taken before the first await, so concurrent requests cannot all pass the check.
-    running.set(cmd.cluster_id, inFlight + 1);
-    try {
-      await o.store.commands.create(cmd);
-      await o.store.commands.setState(cmd.id, 'sent');
-      let result: AgentResult;
-      try {
-        const reply = await o.bus.request(agentSubject(cmd.cluster_id, 'command'), cmd, { timeoutMs: timeoutMs + 2000 });
-        result = parseWith(agentResult, reply.json(), 'reply');
-      } catch (err) {
-        if (err instanceof NoRespondersError) throw new ConflictError(`no agent of cluster ${JSON.stringify(cmd.cluster_id)} is listening for commands`, { cause: err });
-        // The agent may still answer: its result also travels on the results stream, where the manager
-        // stores it; GET /api/v1/commands/{id}/result shows it then.
-        if (err instanceof TimeoutError) throw new TimeoutError(`command ${cmd.id}: no reply from cluster ${JSON.stringify(cmd.cluster_id)} within ${formatDuration(timeoutMs)}; a late result is still stored (GET /api/v1/commands/${cmd.id}/result)`, { cause: err });
-        throw err;
+      const cluster = await o.store.clusters.get(cmd.cluster_id);
+      const agents = await o.store.agents.list({ cluster_id: cmd.cluster_id });
+      if (!cluster && agents.length === 0) throw new NotFoundError(`cluster ${JSON.stringify(cmd.cluster_id)} not found`);
+      if (liveAgents(agents, now()).length === 0) {
+        throw new ConflictError(`no live agent for cluster ${JSON.stringify(cmd.cluster_id)}: ${agents.length ? 'its agents missed their last heartbeats' : 'no agent has registered'}`);
       }
-      await o.store.commands.saveResult(result);
-      return { command: await o.store.commands.get(cmd.id), result: await o.store.commands.getResult(cmd.id) };
-    } finally {
-      const left = (running.get(cmd.cluster_id) ?? 1) - 1;
-      if (left > 0) running.set(cmd.cluster_id, left);
-      else running.delete(cmd.cluster_id);
-    }
-  });
+      if (!o.bus) throw new UnavailableError('commands need the bus: set bus.url (this process has no agent connection)');
+      const inFlight = running.get(cmd.cluster_id) ?? 0;
+      if (inFlight >= o.perCluster) throw new RateLimitedError(`cluster ${JSON.stringify(cmd.cluster_id)} already runs ${inFlight} commands (limit ${o.perCluster}); retry when one finishes`);
 
-  app.get('/api/v1/commands/:id', async (req) => {
-    const { id } = parseWith(idParam, req.params, 'path');
-    const command = await o.store.commands.get(id);
-    if (!command) throw new NotFoundError(`command ${JSON.stringify(id)} not found`);
+      // Taken before the first await, so concurrent requests cannot all pass the check.
+      running.set(cmd.cluster_id, inFlight + 1);
+      try {
+        await o.store.commands.create(cmd);
+        await o.store.commands.setState(cmd.id, 'sent');
+        let result: AgentResult;
+        try {
+          const reply = await o.bus.request(agentSubject(cmd.cluster_id, 'command'), cmd, { timeoutMs: timeoutMs + 2000 });
+          result = parseWith(agentResult, reply.json(), 'reply');
+        } catch (err) {
+          if (err instanceof NoRespondersError) throw new ConflictError(`no agent of cluster ${JSON.stringify(cmd.cluster_id)} is listening for commands`, { cause: err });
+          // The agent may still answer: its result also travels on the results stream, where the manager
+          // stores it; GET /api/v1/commands/{id}/result shows it then.
+          if (err instanceof TimeoutError) throw new TimeoutError(`command ${cmd.id}: no reply from cluster ${JSON.stringify(cmd.cluster_id)} within ${formatDuration(timeoutMs)}; a late result is still stored (GET /api/v1/commands/${cmd.id}/result)`, { cause: err });
+          throw err;
+        }
+        await o.store.commands.saveResult(result);
+        return { command: await o.store.commands.get(cmd.id), result: await o.store.commands.getResult(cmd.id) };
+      } finally {
+        const left = (running.get(cmd.cluster_id) ?? 1) - 1;
+        if (left > 0) running.set(cmd.cluster_id, left);
+        else running.delete(cmd.cluster_id);
+      }
+    },
+  );
+
+  routes.add({ method: 'GET', path: '/api/v1/commands/:id', tag: 'commands', summary: 'A stored command and its state', params: idParam, responses: { 200: 'the command', 404: 'no such command' } }, async ({ params }) => {
+    const command = await o.store.commands.get(params.id);
+    if (!command) throw new NotFoundError(`command ${JSON.stringify(params.id)} not found`);
     return command;
   });
 
-  app.get('/api/v1/commands/:id/result', async (req) => {
-    const { id } = parseWith(idParam, req.params, 'path');
-    const result = await o.store.commands.getResult(id);
-    if (!result) throw new NotFoundError(`no result for command ${JSON.stringify(id)} (yet)`);
+  routes.add({ method: 'GET', path: '/api/v1/commands/:id/result', tag: 'commands', summary: "A command's result", params: idParam, responses: { 200: 'the result', 404: 'no result (yet)' } }, async ({ params }) => {
+    const result = await o.store.commands.getResult(params.id);
+    if (!result) throw new NotFoundError(`no result for command ${JSON.stringify(params.id)} (yet)`);
     return result;
   });
 }

@@ -1,2 +1,3 @@
 export * from './api-routes.js';
 export * from './command-routes.js';
+export * from './route-registry.js';

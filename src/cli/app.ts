@@ -142,9 +142,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       }
     }
     if (runnable.includes('api') && store && http) {
-      const { registerApiRoutes, registerCommandRoutes } = await import('../api/index.js');
-      registerApiRoutes(http, { store, health });
-      registerCommandRoutes(http, { store, bus, perCluster: config.manager.commands_per_cluster, maxTimeoutMs: config.manager.command_timeout_max });
+      const { registerApiRoutes } = await import('../api/index.js');
+      registerApiRoutes(http, { store, health, version, commands: { bus, perCluster: config.manager.commands_per_cluster, maxTimeoutMs: config.manager.command_timeout_max } });
       health.setComponent('api', 'running');
     }
 
