@@ -19,10 +19,10 @@ export interface ApiDeps {
   version?: string;
 }
 
-const agentListQuery = z.strictObject({ cluster_id: z.string().optional(), status: z.enum(['online', 'offline']).optional() });
+const agentListQuery = z.strictObject({ cluster_id: clusterId.optional(), status: z.enum(['online', 'offline']).optional() });
 
 const eventListQuery = z.strictObject({
-  cluster_id: z.string().max(63).optional(),
+  cluster_id: clusterId.optional(),
   namespace: z.string().max(253).optional(),
   kind: z.string().max(128).optional(),
   name: z.string().max(253).optional(),

@@ -2,7 +2,7 @@
  * The HTTP server every target shares: `/health/live`, `/health/ready`, `/metrics`, and whatever routes
  * the services in this process register (the REST API under `/api/v1`). Errors go through one handler.
  */
-import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { NotFoundError } from '../../contracts/index.js';
@@ -10,7 +10,7 @@ import type { Health } from '../telemetry/health.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { tracer } from '../telemetry/tracing.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, toErrorResponse } from './error-handler.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -35,6 +35,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     connectionTimeout: options.requestTimeoutMs ?? 30_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     return503OnClosing: true,
+    // Errors the router raises before any route runs (an undecodable URL, an over-long parameter) get
+    // the same body shape as every other error.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = toErrorResponse(error);
+      void (reply as unknown as FastifyReply).status(status >= 500 ? 400 : status).send(body);
+    },
   });
 
   app.setErrorHandler(errorHandler);
