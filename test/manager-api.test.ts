@@ -109,6 +109,8 @@ describe('manager and REST API', () => {
       return seen.size >= ids.length ? true : undefined;
     }, 10_000, 'all events listed');
     expect([...seen].sort()).toEqual([...ids].sort());
+    // One list shape: next_cursor is null on the last page.
+    expect(await (await api('/api/v1/events?cluster_id=no-such-cluster')).json()).toEqual({ items: [], next_cursor: null });
   });
 
   it('searches stored events by text with filters and cursor pagination (POST /api/v1/events/search)', async () => {

@@ -85,8 +85,11 @@ export function registerApiRoutes(app: HttpServer, deps: ApiDeps): ApiRoutes {
   });
 
   routes.add(
-    { method: 'GET', path: '/api/v1/events', tag: 'events', summary: 'Stored events, newest first', query: eventListQuery, responses: { 200: '{ items: Event[], next_cursor? }', 400: 'invalid query' } },
-    async ({ query }) => store.events.list(query),
+    { method: 'GET', path: '/api/v1/events', tag: 'events', summary: 'Stored events, newest first', query: eventListQuery, responses: { 200: '{ items: Event[], next_cursor }', 400: 'invalid query' } },
+    async ({ query }) => {
+      const page = await store.events.list(query);
+      return { items: page.items, next_cursor: page.next_cursor ?? null };
+    },
   );
 
   routes.add(
