@@ -2,10 +2,8 @@
  * The one contract every Bus adapter must pass, run unchanged against MemoryBus and NatsBus
  * (test/bus.test.ts). What it checks is what docs/adr/0002-bus-semantics.md promises.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus, NatsBus, natsStreamName, type Bus, type BusMessage, type DurableMessage } from '../src/adapters/bus/index.js';
+import { MemoryBus, NatsBus, deleteNamespaceStreams as deleteStreamsOf, type Bus, type BusMessage, type DurableMessage } from '../src/adapters/bus/index.js';
 import { BusError, InputError, NoRespondersError, PayloadTooLargeError, TimeoutError, UnavailableError } from '../src/contracts/errors.js';
 import { TEST_NATS_URL, uniqueName } from './support/services.js';
 
@@ -35,17 +33,9 @@ export async function natsFixture(): Promise<BusFixture> {
   };
 }
 
-export async function deleteNamespaceStreams(namespace: string, url: string = TEST_NATS_URL): Promise<void> {
-  const nc = await connect({ servers: url });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const prefix = natsStreamName('', namespace);
-    const names: string[] = [];
-    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
-    await Promise.all(names.map((name) => jsm.streams.delete(name)));
-  } finally {
-    await nc.close();
-  }
+/** Removes a test namespace's streams from the test server. */
+export function deleteNamespaceStreams(namespace: string, url: string = TEST_NATS_URL): Promise<void> {
+  return deleteStreamsOf(url, namespace);
 }
 
 export function sleep(ms: number): Promise<void> {

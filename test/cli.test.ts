@@ -54,6 +54,14 @@ describe('aetherius binary', () => {
     expect(r.stderr).toContain('AETHERIUS_AGENT_HEARTBEAT_INTERVAL');
   });
 
+  it('config print with a bad variable names it and exits 2 instead of crashing', async () => {
+    const r = await runCli(['config', 'print'], { env: { AETHERIUS_AGENT_WATCHER_MIN_SEVERITY: 'Warning' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('agent.watcher.min_severity');
+    expect(r.stderr).toContain('AETHERIUS_AGENT_WATCHER_MIN_SEVERITY');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
   it('start with an unknown target is a usage error', async () => {
     const r = await runCli(['start', '--target', 'everything']);
     expect(r.code).toBe(2);

@@ -238,13 +238,13 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         const again = await store.agents.upsertRegistration({ ...a, version: '0.2.0', capabilities: ['events'] });
         expect(again).toMatchObject({ version: '0.2.0', capabilities: ['events'], status: 'online' });
 
-        expect(await store.agents.recordHeartbeat(heartbeat(a))).toBe(true);
+        expect(await store.agents.recordHeartbeat(heartbeat(a))).toBe('online');
         const beating = await store.agents.get(a.agent_id);
         const { schema_version: _v, ...hb } = heartbeat(a);
         expect(beating?.heartbeat).toEqual(hb);
         expect(beating?.last_heartbeat_at).toMatch(ISO_UTC);
-        expect(await store.agents.recordHeartbeat({ ...heartbeat(a), agent_id: uid('unknown') })).toBe(false);
-        expect(await store.agents.recordHeartbeat({ ...heartbeat(a), cluster_id: uid('other') })).toBe(false);
+        expect(await store.agents.recordHeartbeat({ ...heartbeat(a), agent_id: uid('unknown') })).toBeUndefined();
+        expect(await store.agents.recordHeartbeat({ ...heartbeat(a), cluster_id: uid('other') })).toBeUndefined();
 
         const listed = await store.agents.list({ cluster_id: clusterId });
         expect(listed.map((r) => r.agent_id)).toEqual([a.agent_id, b.agent_id].sort());
@@ -260,13 +260,14 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         // Already offline: not returned again.
         expect((await store.agents.markOfflineBefore(new Date(Date.now() + 60_000))).filter((r) => r.cluster_id === clusterId)).toEqual([]);
 
-        expect(await store.agents.recordHeartbeat(heartbeat(b))).toBe(true);
+        // Back from offline: the heartbeat says what the agent was.
+        expect(await store.agents.recordHeartbeat(heartbeat(b))).toBe('offline');
         expect((await store.agents.get(b.agent_id))?.status).toBe('online');
         // Restricted to some agents (each has its own heartbeat interval, so its own cutoff).
         expect(await store.agents.markOfflineBefore(new Date(Date.now() + 60_000), [uid('someone-else')])).toEqual([]);
         expect((await store.agents.get(b.agent_id))?.status).toBe('online');
         expect((await store.agents.markOfflineBefore(new Date(Date.now() + 60_000), [b.agent_id])).map((r) => r.agent_id)).toEqual([b.agent_id]);
-        expect(await store.agents.recordHeartbeat(heartbeat(b))).toBe(true);
+        expect(await store.agents.recordHeartbeat(heartbeat(b))).toBe('offline');
 
         expect(await store.agents.delete(a.agent_id)).toBe(true);
         expect(await store.agents.delete(a.agent_id)).toBe(false);

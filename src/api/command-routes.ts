@@ -24,7 +24,8 @@ import {
   type AgentResult,
 } from '../contracts/index.js';
 import type { Bus } from '../adapters/bus/index.js';
-import type { AgentRecord, Store } from '../adapters/store/index.js';
+import type { Store } from '../adapters/store/index.js';
+import { isAgentLive } from '../core/agent-liveness.js';
 import type { ApiRoutes } from './route-registry.js';
 
 export interface CommandRouteOptions {
@@ -49,28 +50,6 @@ const commandBody = agentCommand
   .strict();
 
 const idParam = z.object({ id: z.string().min(1).max(253) });
-
-/** Missed heartbeats after which an agent counts as gone (the manager's offline rule). */
-const MISSED_HEARTBEATS = 3;
-const DEFAULT_HEARTBEAT_MS = 30_000;
-
-function heartbeatMs(agent: AgentRecord): number {
-  const text = agent.config['heartbeat_interval'];
-  try {
-    return typeof text === 'string' ? parseDuration(text) : DEFAULT_HEARTBEAT_MS;
-  } catch {
-    return DEFAULT_HEARTBEAT_MS;
-  }
-}
-
-/** Registered agents of the cluster that reported within the last three heartbeat intervals. */
-function liveAgents(agents: readonly AgentRecord[], now: number): AgentRecord[] {
-  return agents.filter((a) => {
-    if (a.status !== 'online') return false;
-    const last = Date.parse(a.last_heartbeat_at ?? a.registered_at);
-    return Number.isFinite(last) && now - last <= MISSED_HEARTBEATS * heartbeatMs(a);
-  });
-}
 
 export function addCommandRoutes(routes: ApiRoutes, o: CommandRouteOptions): void {
   const now = o.now ?? Date.now;
@@ -99,7 +78,7 @@ export function addCommandRoutes(routes: ApiRoutes, o: CommandRouteOptions): voi
       const cluster = await o.store.clusters.get(cmd.cluster_id);
       const agents = await o.store.agents.list({ cluster_id: cmd.cluster_id });
       if (!cluster && agents.length === 0) throw new NotFoundError(`cluster ${JSON.stringify(cmd.cluster_id)} not found`);
-      if (liveAgents(agents, now()).length === 0) {
+      if (!agents.some((a) => isAgentLive(a, now()))) {
         throw new ConflictError(`no live agent for cluster ${JSON.stringify(cmd.cluster_id)}: ${agents.length ? 'its agents missed their last heartbeats' : 'no agent has registered'}`);
       }
       if (!o.bus) throw new UnavailableError('commands need the bus: set bus.url (this process has no agent connection)');

@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { NatsBus } from '../adapters/bus/index.js';
+import { NatsBus, deleteNamespaceStreams } from '../adapters/bus/index.js';
 import { freePort } from '../adapters/runtime/free-port.js';
 import { packagePath } from '../adapters/runtime/package-root.js';
 import { KubeClient, loadKubeConnection } from '../adapters/kube/index.js';
@@ -283,23 +283,8 @@ export async function runBenchAgent(options: BenchAgentOptions): Promise<number>
     if (bus) {
       await bus.close();
     }
-    await deleteStreams(options.natsUrl, namespace).catch(() => undefined);
+    await deleteNamespaceStreams(options.natsUrl, namespace).catch(() => undefined);
     await server.close();
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function deleteStreams(url: string, namespace: string): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: url });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const prefix = `${namespace.toUpperCase()}_`;
-    const names: string[] = [];
-    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
-    await Promise.all(names.map((n) => jsm.streams.delete(n)));
-  } finally {
-    await nc.close();
   }
 }

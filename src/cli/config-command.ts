@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../contracts/index.js';
 import { configReferenceMarkdown, redactConfig, resolveConfig } from '../core/config/index.js';
 import { loadConfig } from './load-config.js';
+import { printConfigError } from './print-error.js';
 
 /**
  * `aetherius config check FILE`: validates the file together with the current AETHERIUS_* environment
@@ -30,7 +31,14 @@ export async function runConfigCheck(file: string): Promise<number> {
 
 /** `aetherius config print`: the effective configuration (secrets redacted), as JSON. */
 export async function runConfigPrint(file?: string): Promise<number> {
-  const { config, warnings } = await loadConfig(file);
+  let loaded;
+  try {
+    loaded = await loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) return printConfigError(err);
+    throw err;
+  }
+  const { config, warnings } = loaded;
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
   return 0;

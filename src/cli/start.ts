@@ -24,10 +24,7 @@ export async function runStart(options: { target: string; config?: string }): Pr
   try {
     loaded = await loadConfig(options.config);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`aetherius start: ${err.message}\n`);
-      return printConfigError(err);
-    }
+    if (err instanceof ConfigError) return printConfigError(err);
     throw err;
   }
 

@@ -4,25 +4,11 @@
  * registration brings it back `online` and resolves the alert. Every manager replica sweeps; the
  * store's conditional update hands each transition to exactly one of them, so an alert fires once.
  */
-import { INTERNAL_SUBJECTS, SCHEMA_VERSION, errorMessage, parseDuration, type MetricsAlert } from '../contracts/index.js';
+import { INTERNAL_SUBJECTS, SCHEMA_VERSION, errorMessage, type MetricsAlert } from '../contracts/index.js';
+import { MISSED_HEARTBEATS, heartbeatIntervalMs, isAgentLive } from '../core/agent-liveness.js';
 import type { Bus } from '../adapters/bus/index.js';
 import type { AgentRecord, Store } from '../adapters/store/index.js';
 import type { Logger } from '../adapters/telemetry/index.js';
-
-export const MISSED_HEARTBEATS = 3;
-const DEFAULT_HEARTBEAT_MS = 30_000;
-
-/** The heartbeat interval an agent registered, in ms (30 s when it did not say or said nonsense). */
-export function heartbeatIntervalMs(agent: Pick<AgentRecord, 'config'>): number {
-  const text = agent.config['heartbeat_interval'];
-  if (typeof text !== 'string') return DEFAULT_HEARTBEAT_MS;
-  try {
-    const ms = parseDuration(text);
-    return ms > 0 ? ms : DEFAULT_HEARTBEAT_MS;
-  } catch {
-    return DEFAULT_HEARTBEAT_MS;
-  }
-}
 
 export function agentAlert(agent: AgentRecord, status: 'firing' | 'resolved', now: Date): MetricsAlert {
   const interval = heartbeatIntervalMs(agent);
@@ -60,9 +46,9 @@ export async function sweepAgents(o: AgentLivenessOptions): Promise<AgentRecord[
   // One conditional update per distinct interval: each agent is judged by its own heartbeat interval.
   const byInterval = new Map<number, string[]>();
   for (const a of online) {
+    if (isAgentLive(a, now)) continue;
     const interval = heartbeatIntervalMs(a);
-    const last = Date.parse(a.last_heartbeat_at ?? a.registered_at);
-    if (Number.isFinite(last) && now - last > MISSED_HEARTBEATS * interval) byInterval.set(interval, [...(byInterval.get(interval) ?? []), a.agent_id]);
+    byInterval.set(interval, [...(byInterval.get(interval) ?? []), a.agent_id]);
   }
   const marked: AgentRecord[] = [];
   for (const [interval, ids] of byInterval) marked.push(...(await o.store.agents.markOfflineBefore(new Date(now - MISSED_HEARTBEATS * interval), ids)));

@@ -96,10 +96,12 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
       agentSubjectAllClusters('heartbeat'),
       lookup,
       async (msg) => {
-        const before = await store.agents.get(msg.agent_id);
-        const known = await store.agents.recordHeartbeat(msg);
-        if (known && before?.status === 'offline') await resolveOffline(before);
-        if (!known) {
+        const previous = await store.agents.recordHeartbeat(msg);
+        if (previous === 'offline') {
+          const agent = await store.agents.get(msg.agent_id);
+          if (agent) await resolveOffline(agent);
+        }
+        if (previous === undefined) {
           metrics.rejectedMessages.inc({ subject: agentSubjectAllClusters('heartbeat'), reason: 'unknown_agent' });
           logger.warn({ agentId: msg.agent_id, clusterId: msg.cluster_id }, 'heartbeat from an unregistered agent ignored');
         }

@@ -112,6 +112,28 @@ export function natsStreamName(name: string, namespace?: string): string {
 }
 
 /**
+ * Deletes every stream of `namespace` on the server (benchmarks and tests clean up after themselves).
+ * @throws BusError when the server cannot be reached.
+ */
+export async function deleteNamespaceStreams(servers: string, namespace: string): Promise<void> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers });
+  } catch (err) {
+    throw new BusError(`cannot connect to NATS at ${servers}: ${errorMessage(err)}`, { cause: err });
+  }
+  try {
+    const jsm = await jetstreamManager(nc);
+    const prefix = natsStreamName('', namespace);
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) names.push(name);
+    await Promise.all(names.map((name) => jsm.streams.delete(name)));
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
  * Checks options before any I/O, naming every problem.
  * @throws ConfigError listing each bad or conflicting option.
  */

@@ -39,17 +39,20 @@ export class SqlAgentRepository implements AgentRepository {
   }
 
   /**
-   * Records the heartbeat (the message without `schema_version`) and marks the agent `online`.
-   * Returns false when no agent with this id is registered for this cluster: it must register first.
+   * Records the heartbeat (the message without `schema_version`) and marks the agent `online`, in one
+   * statement that also returns the status it had before (so a return from `offline` is seen without a
+   * second query per heartbeat). Undefined when no agent with this id is registered for this cluster.
    */
-  async recordHeartbeat(msg: AgentHeartbeat): Promise<boolean> {
+  async recordHeartbeat(msg: AgentHeartbeat): Promise<AgentStatus | undefined> {
     const { schema_version: _v, ...heartbeat } = msg;
-    const res = await this.sql.query(
-      `UPDATE agents SET last_heartbeat_at = now(), heartbeat = $3::jsonb, status = 'online'
-        WHERE agent_id = $1 AND cluster_id = $2`,
+    const res = await this.sql.query<{ previous_status: AgentStatus }>(
+      `UPDATE agents a SET last_heartbeat_at = now(), heartbeat = $3::jsonb, status = 'online'
+         FROM (SELECT agent_id, status FROM agents WHERE agent_id = $1 AND cluster_id = $2 FOR UPDATE) prev
+        WHERE a.agent_id = prev.agent_id
+        RETURNING prev.status AS previous_status`,
       [msg.agent_id, msg.cluster_id, jsonParam(heartbeat)],
     );
-    return res.rowCount > 0;
+    return res.rows[0]?.previous_status;
   }
 
   async get(agentId: string): Promise<AgentRecord | undefined> {

@@ -111,10 +111,10 @@ export interface AgentRepository {
    */
   upsertRegistration(msg: AgentRegister): Promise<AgentRecord>;
   /**
-   * Records a heartbeat and sets status `online`; returns false when the agent is unknown, or registered
-   * for another cluster (it must register first).
+   * Records a heartbeat and sets status `online`; returns the status the agent had before, or undefined
+   * when the agent is unknown or registered for another cluster (it must register first).
    */
-  recordHeartbeat(msg: AgentHeartbeat): Promise<boolean>;
+  recordHeartbeat(msg: AgentHeartbeat): Promise<AgentStatus | undefined>;
   get(agentId: string): Promise<AgentRecord | undefined>;
   list(filter?: { cluster_id?: string; status?: AgentStatus }): Promise<AgentRecord[]>;
   /**

@@ -408,19 +408,19 @@ export class Outbox {
 
   #settle(entry: Entry, attempt: number, err: unknown): void {
     if (this.#closed || entry.attempt !== attempt || entry.state !== IN_FLIGHT) return;
-    if (err !== undefined && isPermanent(err)) {
-      // Settled as if acknowledged so the frontier moves on; counted and reported, never resent.
+    // The bus refused this item for good (too large): settled like an acknowledged one so the frontier
+    // moves on, but counted as dropped, not sent, and never resent.
+    const refused = err !== undefined && isPermanent(err);
+    if (refused) {
       this.#busRejected++;
       this.#log.error({ err: errorMessage(err), id: entry.item.id, subject: entry.item.subject, severity: entry.item.severity }, 'bus refused an outbox item for good; dropped');
       this.#reportDrop(entry.item, 'bus_rejected');
-      err = undefined;
-      this.#sent--; // offset below: a refused item is not a sent one
     }
     this.#inFlight--;
-    if (err === undefined) {
+    if (err === undefined || refused) {
       entry.state = ACKED;
       this.#windowUnacked--;
-      this.#sent++;
+      if (!refused) this.#sent++;
       if (!this.#connected) {
         this.#log.info({ outageMs: Date.now() - this.#outageStartedAt, failures: this.#publishFailures, depth: this.depth }, 'outbox publishing again');
       }
