@@ -306,5 +306,19 @@ export function busContract(name: string, makeBus: () => Promise<BusFixture>): v
     it('answers ping while open', { timeout: 5000 }, async () => {
       await expect(bus.ping()).resolves.toBeUndefined();
     });
+
+    it('reads back the newest message a stream holds on a subject, without a consumer', { timeout: 5000 }, async () => {
+      await bus.ensureStreams([ordersStream]);
+      expect(await bus.lastMessage('ORDERS', 'test.orders.last')).toBeUndefined();
+      expect(await bus.lastMessage('NO_SUCH_STREAM', 'test.orders.last')).toBeUndefined();
+      const before = Date.now();
+      for (const i of [1, 2, 3]) await bus.publish('test.orders.last', { i }, { headers: { 'x-i': String(i) } });
+      await bus.publish('test.orders.other', { i: 99 });
+      const last = await bus.lastMessage('ORDERS', 'test.orders.last');
+      expect(last?.json()).toEqual({ i: 3 });
+      expect(last).toMatchObject({ subject: 'test.orders.last', stream: 'ORDERS', headers: { 'x-i': '3' }, replyable: false });
+      expect(last?.storedAt).toBeGreaterThanOrEqual(before - 1000);
+      await expect(bus.lastMessage('ORDERS', 'test.orders.*')).rejects.toBeInstanceOf(InputError);
+    });
   });
 }

@@ -92,14 +92,16 @@ describe('manager and REST API', () => {
 
   it('stores events, pages through them, and drops redelivered duplicates', async () => {
     const ids = Array.from({ length: 30 }, () => uniqueName('evt'));
-    for (const id of ids) await bus().publish(agentSubject(CLUSTER, 'event'), event(id));
-    await bus().publish(agentSubject(CLUSTER, 'event'), event(ids[0] ?? ''));
+    // One pod each: repeats of one pod and reason would be aggregated into one event.
+    const paged = (id: string) => event(id, { namespace: 'paging', labels: { kind: 'Pod', name: id, node: 'node-1' } });
+    for (const id of ids) await bus().publish(agentSubject(CLUSTER, 'event'), paged(id));
+    await bus().publish(agentSubject(CLUSTER, 'event'), paged(ids[0] ?? ''));
     const seen = new Set<string>();
     await eventually(async () => {
       seen.clear();
       let cursor: string | undefined;
       do {
-        const page = (await (await api(`/api/v1/events?cluster_id=${CLUSTER}&reason=OOMKilled&limit=7${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+        const page = (await (await api(`/api/v1/events?cluster_id=${CLUSTER}&namespace=paging&reason=OOMKilled&limit=7${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
           items: { id: string }[];
           next_cursor?: string;
         };
@@ -111,6 +113,28 @@ describe('manager and REST API', () => {
     expect([...seen].sort()).toEqual([...ids].sort());
     // One list shape: next_cursor is null on the last page.
     expect(await (await api('/api/v1/events?cluster_id=no-such-cluster')).json()).toEqual({ items: [], next_cursor: null });
+  });
+
+  it('aggregates repeats of one pod and reason into one event with a count; any of its ids finds it; a redelivery counts once', async () => {
+    const pod = uniqueName('cart');
+    // Five occurrences inside one aggregation window (10 minutes, aligned on the epoch), in the past.
+    const windowStart = Math.floor((Date.now() - 60_000) / 600_000) * 600_000;
+    const at = (s: number) => new Date(windowStart + s * 1000).toISOString();
+    const ids = Array.from({ length: 5 }, () => uniqueName('rep'));
+    const repeat = (id: string, i: number) =>
+      event(id, { reason: 'BackOff', severity: 'high', timestamp: at(i + 1), message: `Back-off restarting failed container app (${i + 1})`, labels: { kind: 'Pod', name: pod, node: 'node-1' } });
+    for (const [i, id] of ids.entries()) await bus().publish(agentSubject(CLUSTER, 'event'), repeat(id, i));
+    await bus().publish(agentSubject(CLUSTER, 'event'), repeat(ids[2] ?? '', 2)); // redelivered
+    type Listed = { id: string; count: number; timestamp: string; first_timestamp: string; last_timestamp: string; message: string };
+    const items = await eventually(async () => {
+      const page = (await (await api(`/api/v1/events?cluster_id=${CLUSTER}&name=${pod}`)).json()) as { items: Listed[] };
+      return page.items[0]?.count === 5 ? page.items : undefined;
+    }, 10_000, 'five repeats aggregated');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ id: ids[0], count: 5, timestamp: at(1), first_timestamp: at(1), last_timestamp: at(5), message: 'Back-off restarting failed container app (5)' });
+    for (const id of ids) expect(((await (await api(`/api/v1/events/${id}`)).json()) as Listed).id).toBe(ids[0]);
+    await new Promise((r) => setTimeout(r, 300)); // the duplicate has surely been handled by now
+    expect(((await (await api(`/api/v1/events/${ids[4] ?? ''}`)).json()) as Listed).count).toBe(5);
   });
 
   it('searches stored events by text with filters and cursor pagination (POST /api/v1/events/search)', async () => {

@@ -26,7 +26,7 @@ export interface StoreUnderTest {
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const TABLES = ['clusters', 'agents', 'events', 'commands', 'command_results'];
+const TABLES = ['clusters', 'agents', 'events', 'event_ids', 'commands', 'command_results'];
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
 function uid(prefix: string): string {
@@ -54,15 +54,17 @@ function event(clusterId: string, overrides: Partial<AgentEvent> = {}): AgentEve
     reason: 'BackOff',
     message: 'Back-off restarting failed container',
     namespace: 'shop',
-    labels: { kind: 'Pod', name: 'cart-7d9f', node: 'node-1' },
+    // A pod of its own, so that events of different tests never fold into one aggregate.
+    labels: { kind: 'Pod', name: uid('cart'), node: 'node-1' },
     raw_data: { count: 3, first_timestamp: '2025-09-30T10:10:00Z', last_timestamp: '2025-09-30T10:15:30Z' },
     ...overrides,
   };
 }
 
+/** The record of an event stored on its own (an aggregate of one); its timestamp written canonically. */
 function stored(e: AgentEvent): Omit<EventRecord, 'received_at'> {
   const { schema_version: _v, ...rest } = e;
-  return rest;
+  return { ...rest, count: 1, first_timestamp: rest.timestamp, last_timestamp: rest.timestamp };
 }
 
 /** Newest first, then id descending, bytewise: the order the store promises. */
@@ -111,6 +113,24 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
 
         expect(await store.migrations.up(LATEST)).toEqual(MIGRATIONS.map((m) => m.version));
         expect(await tablesPresent()).toEqual([...TABLES].sort());
+      }, 30_000);
+
+      it('event aggregation (migration 5) keeps the events stored before it, each an aggregate of one, found by id', async () => {
+        const after = MIGRATIONS.filter((m) => m.version >= 5).length;
+        expect(await store.migrations.down(after)).toContain(5);
+        const id = uid('legacy');
+        await store.sql.query(
+          `INSERT INTO events (id, cluster_id, "timestamp", type, source, severity, reason, message, namespace, kind, name, node, labels, raw_data)
+           VALUES ($1, 'legacy-c', '2025-09-30T10:15:30.000Z', 'k8s_event', 'kubelet', 'high', 'BackOff', 'old row', 'shop', 'Pod', 'cart', NULL,
+                   '{"kind":"Pod","name":"cart"}', '{"count":1,"first_timestamp":"2025-09-30T10:15:30Z","last_timestamp":"2025-09-30T10:15:30Z"}')`,
+          [id],
+        );
+        expect(await store.migrations.up()).toContain(5);
+        expect(await store.events.get(id)).toMatchObject({ id, count: 1, first_timestamp: '2025-09-30T10:15:30.000Z', last_timestamp: '2025-09-30T10:15:30.000Z', message: 'old row' });
+        // A new repeat of the same object and reason starts its own aggregate.
+        const repeat = event('legacy-c', { timestamp: '2025-09-30T10:15:31.000Z', labels: { kind: 'Pod', name: 'cart' } });
+        await store.events.insertMany([repeat]);
+        expect((await store.events.list({ cluster_id: 'legacy-c' })).items.map((r) => [r.id, r.count])).toEqual([[repeat.id, 1], [id, 1]]);
       }, 30_000);
 
       it('reject a target or step count that makes no sense, naming the argument', async () => {
@@ -280,10 +300,10 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         const clusterId = uid('c');
         const e = Array.from({ length: 6 }, (_, i) => event(clusterId, { id: uid(`evt${i}`), message: `original ${i}` }));
         const [e0, e1, e2, e3, e4, e5] = e as [AgentEvent, AgentEvent, AgentEvent, AgentEvent, AgentEvent, AgentEvent];
-        expect(await store.events.insertMany([])).toEqual({ inserted: 0, duplicates: 0 });
-        expect(await store.events.insertMany([e0, e1, { ...e0, message: 'second copy' }, e2])).toEqual({ inserted: 3, duplicates: 1 });
-        expect(await store.events.insertMany([e1, e2, e3, e4, e3, e5])).toEqual({ inserted: 3, duplicates: 3 });
-        expect(await store.events.insertMany([e0, e1, e2, e3, e4, e5])).toEqual({ inserted: 0, duplicates: 6 });
+        expect(await store.events.insertMany([])).toEqual({ inserted: 0, duplicates: 0, stored: [] });
+        expect(await store.events.insertMany([e0, e1, { ...e0, message: 'second copy' }, e2])).toEqual({ inserted: 3, duplicates: 1, stored: [e0, e1, e2] });
+        expect(await store.events.insertMany([e1, e2, e3, e4, e3, e5])).toEqual({ inserted: 3, duplicates: 3, stored: [e3, e4, e5] });
+        expect(await store.events.insertMany([e0, e1, e2, e3, e4, e5])).toEqual({ inserted: 0, duplicates: 6, stored: [] });
 
         const page = await store.events.list({ cluster_id: clusterId, limit: 1000 });
         expect(page.items.map((r) => r.id).sort()).toEqual(e.map((x) => x.id).sort());
@@ -297,7 +317,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         const odd = event(clusterId, { message: 'panic: \u0000 in output', labels: { kind: 'Pod', name: 'cart-7d9f', note: 'a\u0000b' } });
         const literal = event(clusterId, { message: 'the text \\u0000 stays as written' });
         const plain = event(clusterId);
-        expect(await store.events.insertMany([odd, literal, plain])).toEqual({ inserted: 3, duplicates: 0 });
+        expect(await store.events.insertMany([odd, literal, plain])).toMatchObject({ inserted: 3, duplicates: 0 });
         expect((await store.events.get(odd.id))?.message).toBe('panic: \ufffd in output');
         expect((await store.events.get(odd.id))?.labels['note']).toBe('a\ufffdb');
         expect((await store.events.get(literal.id))?.message).toBe('the text \\u0000 stays as written');
@@ -384,7 +404,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         const events = Array.from({ length: 250 }, (_, i) =>
           event(clusterId, { id: `${clusterId}-${String((i * 7919) % 1000).padStart(4, '0')}-${i}`, timestamp: new Date(base + Math.floor(i / 3) * 1000).toISOString() }),
         );
-        expect(await store.events.insertMany(events)).toEqual({ inserted: 250, duplicates: 0 });
+        expect(await store.events.insertMany(events)).toMatchObject({ inserted: 250, duplicates: 0 });
         const expected = [...events].sort(newestFirst).map((e) => e.id);
 
         const seen: string[] = [];
@@ -430,6 +450,121 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         expect(await store.events.deleteOlderThan(new Date('2001-01-15T00:00:00Z'), 2)).toBe(3);
         expect((await store.events.list({ cluster_id: clusterId })).items.map((r) => r.id)).toEqual([kept.id]);
         expect(await store.events.deleteOlderThan(new Date('2001-01-15T00:00:00Z'))).toBe(0);
+      }, 10_000);
+    });
+
+    describe('event aggregation', () => {
+      const pod = { kind: 'Pod', name: 'checkout-7f9c', node: 'node-2' };
+      // Inside one 10-minute window (10:00:00-10:10:00).
+      const at = (s: number) => new Date(Date.UTC(2025, 9, 2, 10, 0, s)).toISOString();
+
+      it('folds repeats of one object and reason in a window into one event: count, first/last, latest message; any id finds it', async () => {
+        const clusterId = uid('c');
+        const first = event(clusterId, { timestamp: at(5), labels: pod, message: 'Back-off restarting failed container app (1)' });
+        const latest = event(clusterId, { timestamp: at(65), labels: pod, message: 'Back-off restarting failed container app (2)', severity: 'critical' });
+        const between = event(clusterId, { timestamp: at(30), labels: pod, message: 'arrives last, but is not the latest' });
+        expect(await store.events.insertMany([first])).toMatchObject({ inserted: 1, duplicates: 0 });
+        expect(await store.events.insertMany([latest, between, latest])).toEqual({ inserted: 2, duplicates: 1, stored: [latest, between] });
+
+        const page = await store.events.list({ cluster_id: clusterId });
+        expect(page.items).toHaveLength(1);
+        const aggregate = page.items[0];
+        expect(aggregate).toMatchObject({
+          id: first.id,
+          count: 3,
+          timestamp: at(5),
+          first_timestamp: at(5),
+          last_timestamp: at(65),
+          message: latest.message,
+          severity: 'critical',
+          labels: pod,
+        });
+        for (const e of [first, latest, between]) expect(await store.events.get(e.id), e.id).toEqual(aggregate);
+
+        // Agents deliver at least once: ids already folded in never count again, in any batch.
+        expect(await store.events.insertMany([between, first, latest])).toEqual({ inserted: 0, duplicates: 3, stored: [] });
+        expect((await store.events.get(first.id))?.count).toBe(3);
+
+        // An earlier occurrence arriving late moves the first occurrence, not the message.
+        const earliest = event(clusterId, { timestamp: at(1), labels: pod, message: 'earliest' });
+        await store.events.insertMany([earliest]);
+        expect(await store.events.get(earliest.id)).toMatchObject({ id: first.id, count: 4, timestamp: at(1), last_timestamp: at(65), message: latest.message });
+      }, 15_000);
+
+      it('keeps apart another reason, object, namespace, cluster or window; a window of 0 keeps every event', async () => {
+        const clusterId = uid('c');
+        const base = event(clusterId, { timestamp: at(0), labels: pod });
+        const same = event(clusterId, { timestamp: at(599), labels: pod });
+        const apart = [
+          event(clusterId, { timestamp: at(0), labels: pod, reason: 'Unhealthy' }),
+          event(clusterId, { timestamp: at(0), labels: { ...pod, name: 'checkout-other' } }),
+          event(clusterId, { timestamp: at(0), labels: { kind: 'ReplicaSet', name: pod.name } }),
+          event(clusterId, { timestamp: at(0), labels: pod, namespace: 'pay' }),
+          event(clusterId, { timestamp: at(600), labels: pod }), // the next window
+        ];
+        const elsewhere = event(uid('c'), { timestamp: at(0), labels: pod });
+        expect(await store.events.insertMany([base, ...apart, same, elsewhere])).toMatchObject({ inserted: 8, duplicates: 0 });
+        const items = (await store.events.list({ cluster_id: clusterId })).items;
+        expect(items.map((r) => [r.id, r.count]).sort()).toEqual([[base.id, 2], ...apart.map((e) => [e.id, 1])].sort());
+        expect(await store.events.get(elsewhere.id)).toMatchObject({ id: elsewhere.id, count: 1 });
+
+        const unaggregated = [event(clusterId, { timestamp: at(10), labels: pod }), event(clusterId, { timestamp: at(11), labels: pod })];
+        expect(await store.events.insertMany(unaggregated, { aggregationWindowMs: 0 })).toMatchObject({ inserted: 2 });
+        for (const e of unaggregated) expect(await store.events.get(e.id)).toMatchObject({ id: e.id, count: 1 });
+
+        for (const bad of [-1, 1.5, 3_600_001]) {
+          const err = await rejection(store.events.insertMany([event(clusterId)], { aggregationWindowMs: bad }));
+          expect(err, String(bad)).toBeInstanceOf(InputError);
+          expect((err as InputError).issues[0]?.path).toBe('aggregationWindowMs');
+        }
+      }, 15_000);
+
+      it('since and until select the aggregates that overlap the range', async () => {
+        const clusterId = uid('c');
+        const a = event(clusterId, { timestamp: at(5), labels: pod });
+        const b = event(clusterId, { timestamp: at(65), labels: pod });
+        await store.events.insertMany([a, b]);
+        const ids = async (q: { since?: string; until?: string }) => (await store.events.list({ cluster_id: clusterId, ...q })).items.map((r) => r.id);
+        expect(await ids({ since: at(30) })).toEqual([a.id]);
+        expect(await ids({ since: at(65) })).toEqual([a.id]);
+        expect(await ids({ since: at(66) })).toEqual([]);
+        expect(await ids({ until: at(5) })).toEqual([]);
+        expect(await ids({ until: at(6) })).toEqual([a.id]);
+        expect(await ids({ since: at(10), until: at(20) })).toEqual([a.id]);
+      }, 10_000);
+
+      it('concurrent writers of overlapping batches of the same repeats count every id exactly once', async () => {
+        const clusterId = uid('c');
+        // 20 objects x 30 occurrences in one window; every id is sent by two writers, in different batches.
+        const events = Array.from({ length: 600 }, (_, i) =>
+          event(clusterId, { timestamp: at(i % 500), labels: { kind: 'Pod', name: `web-${i % 20}` }, message: `attempt ${i}` }),
+        );
+        const shuffled = (seed: number) => [...events].sort((x, y) => ((x.id.charCodeAt(5) * seed) % 97) - ((y.id.charCodeAt(5) * seed) % 97));
+        const batches: AgentEvent[][] = [];
+        for (const order of [shuffled(7), shuffled(13)]) for (let i = 0; i < order.length; i += 50) batches.push(order.slice(i, i + 50));
+        const results = await Promise.all(batches.map((b) => store.events.insertMany(b)));
+        expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(600);
+        expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(600);
+        expect(new Set(results.flatMap((r) => r.stored.map((e) => e.id))).size).toBe(600);
+        const items = (await store.events.list({ cluster_id: clusterId })).items;
+        expect(items).toHaveLength(20);
+        expect(items.reduce((n, r) => n + r.count, 0)).toBe(600);
+        const idRows = await store.sql.query<{ n: number }>(`SELECT count(*) AS n FROM event_ids WHERE id = ANY($1::text[])`, [events.map((e) => e.id)]);
+        expect(idRows.rows[0]?.n).toBe(600);
+      }, 30_000);
+
+      it('retention deletes an aggregate only once its last occurrence is old, with the ids folded into it', async () => {
+        const clusterId = uid('c');
+        const early = event(clusterId, { timestamp: '2002-01-01T00:00:05.000Z', labels: pod });
+        const late = event(clusterId, { timestamp: '2002-01-01T00:05:00.000Z', labels: pod });
+        await store.events.insertMany([early, late]);
+        // (Other tests' events from before 2002 may go too; only ours are asserted.)
+        await store.events.deleteOlderThan(new Date('2002-01-01T00:02:00Z'));
+        expect((await store.events.get(early.id))?.count).toBe(2);
+        expect(await store.events.deleteOlderThan(new Date('2002-01-01T02:00:00Z'))).toBeGreaterThanOrEqual(1);
+        for (const e of [early, late]) expect(await store.events.get(e.id)).toBeUndefined();
+        const idRows = await store.sql.query<{ n: number }>(`SELECT count(*) AS n FROM event_ids WHERE id = ANY($1::text[])`, [[early.id, late.id]]);
+        expect(idRows.rows[0]?.n).toBe(0);
       }, 10_000);
     });
 

@@ -22,7 +22,7 @@ import {
   type AgentResult,
   type Severity,
 } from '../contracts/index.js';
-import type { Bus, BusMessage, Subscription } from '../adapters/bus/index.js';
+import { AGENT_ID_HEADER, type Bus, type BusMessage, type Subscription } from '../adapters/bus/index.js';
 import { KubeClient, loadKubeConnection, type KubeConnectionOptions } from '../adapters/kube/index.js';
 import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
 import { computeAgentMetrics, splitMetrics } from '../core/agent-metrics/index.js';
@@ -34,7 +34,8 @@ import type { RunningService } from '../core/targets.js';
 import { AgentTelemetry } from './agent-telemetry.js';
 import { detectClusterId } from './cluster-id.js';
 import { CommandExecutor } from './command-executor.js';
-import { EventWatcher } from './event-watcher.js';
+import { EventWatcher, stateSignalSettings } from './event-watcher.js';
+import { LogScanner, type LogScanReport } from './log-scanner.js';
 import { Outbox, type OutboxItem } from './outbox/index.js';
 import { lockJournalDir } from './journal-lock.js';
 
@@ -75,6 +76,16 @@ export interface RunningAgent extends RunningService {
   readonly executor: CommandExecutor;
   /** Collects and queues one metrics message now (also runs every `metrics_interval`). */
   collectMetrics(): Promise<void>;
+  /**
+   * Runs one log-scan cycle now (also runs every `agent.log_scan.interval`): reads the next pods' logs
+   * and sends error-log signals. Undefined when `agent.log_scan.enabled` is false.
+   */
+  scanLogs(): Promise<LogScanReport | undefined>;
+  /**
+   * Checks the time-driven signals now (Services past their grace without endpoints, re-emission of
+   * conditions still holding); also runs every 10 s. Returns the messages produced before filters.
+   */
+  resyncStates(): number;
   /** Waits until everything queued so far is acknowledged by the bus. */
   flush(timeoutMs: number): Promise<boolean>;
 }
@@ -146,7 +157,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       journalMaxBytes: config.agent.journal_max_bytes,
       logger: log,
       publish: async (item: OutboxItem) => {
-        await bus.publish(item.subject, item.body, { msgId: item.id });
+        // The manager checks the header against the agent registered for the subject's cluster.
+        await bus.publish(item.subject, item.body, { msgId: item.id, headers: { [AGENT_ID_HEADER]: agentId } });
         if (item.subject === eventSubject) {
           eventsAcked++;
           telemetry.eventsSent.inc({ severity: item.severity });
@@ -163,6 +175,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       api,
       clusterId,
       watcher: config.agent.watcher,
+      signals: stateSignalSettings(config.agent),
       logger: log,
       telemetry,
       emit: (ev: AgentEvent) => {
@@ -239,6 +252,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     };
     const collectMetrics = async () => {
       const usage = await fetchUsage();
+      // Saturation (CPUThrottlingHigh, MemoryNearLimit) is judged on each collection's container usage.
+      watcher.observeUsage(usage.pods);
       const now = new Date().toISOString();
       const message = computeAgentMetrics({
         clusterId,
@@ -262,7 +277,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       version: deps.version,
       hostname: host,
       kubernetes_version: kubeVersion,
-      capabilities: [...AGENT_CAPABILITIES, ...(config.remediation.enabled ? ['commands.remediation'] : [])],
+      capabilities: [...AGENT_CAPABILITIES, ...(config.agent.log_scan.enabled ? ['log_signals'] : []), ...(config.remediation.enabled ? ['commands.remediation'] : [])],
       config: {
         heartbeat_interval: formatDuration(config.agent.heartbeat_interval),
         metrics_interval: formatDuration(config.agent.metrics_interval),
@@ -346,6 +361,19 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       await collectMetrics().catch((err: unknown) => log.error({ err }, 'first metrics collection failed'));
       every(config.agent.metrics_interval, collectMetrics);
     }
+    // Error-log signals: the first cycle after one interval, not at start, so a restart does not add a
+    // burst of log reads to the relist.
+    const scanner = config.agent.log_scan.enabled
+      ? new LogScanner({
+          api,
+          pods: () => watcher.objects('Pod'),
+          config: config.agent.log_scan,
+          emit: (signal, pod, raw) => watcher.offerSignal(signal, pod, raw),
+          logger: log,
+          telemetry,
+        })
+      : undefined;
+    if (scanner) every(config.agent.log_scan.interval, async () => void (await scanner.scan({ pace: true })));
     health.setComponent('agent', 'running');
     log.info({ synced: watcher.synced, capabilities: AGENT_CAPABILITIES }, 'agent running');
 
@@ -358,12 +386,15 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       outbox,
       executor,
       collectMetrics,
+      scanLogs: () => (scanner ? scanner.scan() : Promise.resolve(undefined)),
+      resyncStates: () => watcher.resyncStates(),
       flush: (timeoutMs) => outbox.flush(timeoutMs),
       stop() {
         stopped ??= (async () => {
           stopping = true;
           health.setComponent('agent', 'stopping');
           timers.forEach((t) => clearInterval(t));
+          scanner?.stop();
           await Promise.all(subscriptions.map((s) => s.unsubscribe().catch(() => undefined)));
           // Stops the informers, then converts every notification still queued into the outbox.
           await watcher.stop();

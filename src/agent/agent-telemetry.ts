@@ -1,6 +1,7 @@
 /**
  * The agent's Prometheus series, registered on the process's `Metrics` registry: events seen, sent and
- * dropped by severity, buffer depth, informer state, and command results by status.
+ * dropped by severity, buffer depth, informer state, command results by status, and the log scanner's
+ * reads, bytes and error records.
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '../adapters/telemetry/index.js';
@@ -15,6 +16,9 @@ export class AgentTelemetry {
   readonly commandResults: Counter<'status'>;
   readonly commandRejections: Counter<'reason'>;
   readonly metricsSent: Counter;
+  readonly logReads: Counter<'result'>;
+  readonly logBytes: Counter;
+  readonly logErrorRecords: Counter<'class'>;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -32,5 +36,8 @@ export class AgentTelemetry {
     this.commandResults = new Counter({ name: 'aetherius_agent_command_results_total', help: 'Commands answered, by result status', labelNames: ['status'], registers });
     this.commandRejections = new Counter({ name: 'aetherius_agent_command_rejections_total', help: 'Commands rejected, by validation layer reason', labelNames: ['reason'], registers });
     this.metricsSent = new Counter({ name: 'aetherius_agent_metrics_messages_total', help: 'Metrics messages queued for the bus', registers });
+    this.logReads = new Counter({ name: 'aetherius_agent_log_reads_total', help: 'Container log reads by the log scanner, by result (ok, error)', labelNames: ['result'], registers });
+    this.logBytes = new Counter({ name: 'aetherius_agent_log_bytes_total', help: 'Bytes of container logs the log scanner read', registers });
+    this.logErrorRecords = new Counter({ name: 'aetherius_agent_log_error_records_total', help: 'Error records the log scanner found in new log lines, by class', labelNames: ['class'], registers });
   }
 }

@@ -108,8 +108,11 @@ export function fromKubeEvent(ev: KubeObject, ctx: BuildContext): AgentEvent | u
   };
 }
 
-/** The event message for a signal derived from an object's state (`type: state_change`). */
-export function fromStateSignal(sig: StateSignal, obj: KubeObject | undefined, ctx: BuildContext): AgentEvent {
+/**
+ * The event message for a signal derived from an object's state (`type: state_change`). `raw` adds to
+ * (or overrides) `raw_data`: the log scanner's class, count and window.
+ */
+export function fromStateSignal(sig: StateSignal, obj: KubeObject | undefined, ctx: BuildContext, raw?: Readonly<Record<string, unknown>>): AgentEvent {
   const c = classify({ reason: sig.reason, type: 'state_change', kind: sig.object.kind, message: sig.message });
   const namespace = sig.object.namespace ?? '';
   const owners = ownerChain(obj, ctx.lookup);
@@ -126,7 +129,7 @@ export function fromStateSignal(sig: StateSignal, obj: KubeObject | undefined, c
     message: sig.message.slice(0, MAX_MESSAGE),
     namespace,
     labels: { kind: sig.object.kind, name: sig.object.name, ...(node ? { node } : {}), ...(sig.container ? { container: sig.container } : {}) },
-    raw_data: { count: 1, first_timestamp: sig.timestamp, last_timestamp: sig.timestamp, key: sig.key },
+    raw_data: { count: 1, first_timestamp: sig.timestamp, last_timestamp: sig.timestamp, key: sig.key, ...raw },
     category: c.category,
     involved_object: { kind: sig.object.kind, name: sig.object.name, ...(namespace ? { namespace } : {}), uid: sig.object.uid, ...(sig.object.apiVersion ? { api_version: sig.object.apiVersion } : {}) },
     ...(owners.length ? { owners } : {}),

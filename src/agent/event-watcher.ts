@@ -1,20 +1,31 @@
 /**
- * EventWatcher: informers on events, pods, nodes, workloads, PVCs and HPAs; every Kubernetes Event
- * (and every count increase of one) and every state transition worth a signal becomes an event message,
- * classified, filtered by the watcher config and handed to `emit` (the outbox).
+ * EventWatcher: informers on events, pods, nodes, workloads, PVCs, HPAs, Services and Endpoints; every
+ * Kubernetes Event (and every count increase of one) and every state transition worth a signal becomes
+ * an event message, classified, filtered by the watcher config and handed to `emit` (the outbox). It
+ * also derives the signals that need more than one object or time: Services without ready endpoints
+ * (ServiceEndpointsMonitor), containers saturating their limits (from the metrics the agent collects),
+ * and the re-emission of conditions that still hold (StateResync), all measured in cluster time
+ * (ClusterClock) and checked by `resyncStates()`.
  *
  * Informer handlers only queue work; a drain loop converts in chunks and yields to the event loop
  * between them, so a relist of 5,000 pods does not starve heartbeats, commands or /health.
  */
+import { createHash } from 'node:crypto';
 import { agentEvent, type AgentEvent, type Severity } from '../contracts/index.js';
 import { Informer } from '../adapters/kube/index.js';
 import type { Logger } from '../adapters/telemetry/index.js';
-import { deriveStateSignals, severityAtLeast } from '../core/classify/index.js';
+import { deriveStateSignals, severityAtLeast, type StateSignal } from '../core/classify/index.js';
+import { DEFAULT_SATURATION, SATURATION_REASONS, SaturationDetector, type SaturationOptions } from '../core/classify/saturation-signals.js';
+import { ENDPOINTS_CHANGE_ANNOTATION, SERVICE_NO_ENDPOINTS } from '../core/classify/service-signals.js';
+import { stillHolds } from '../core/classify/state-persistence.js';
 import type { Config } from '../core/config/index.js';
 import { KUBE_RESOURCES, type KubeApi, type KubeResource } from '../core/kube/kube-api.js';
 import type { KubeObject } from '../core/kube/kube-types.js';
 import type { AgentTelemetry } from './agent-telemetry.js';
+import { ClusterClock } from './cluster-clock.js';
 import { fromKubeEvent, fromStateSignal, type BuildContext, type ObjectLookup } from './event-builder.js';
+import { ServiceEndpointsMonitor } from './service-endpoints-monitor.js';
+import { StateResync, type Reemission } from './state-resync.js';
 import { slimEvent, trimmerFor } from './trim.js';
 
 /** The kinds the agent watches (the issue's list), in start order: owners before the pods that point at them. */
@@ -27,9 +38,40 @@ export const WATCHED: readonly KubeResource[] = [
   KUBE_RESOURCES.jobs,
   KUBE_RESOURCES.persistentvolumeclaims,
   KUBE_RESOURCES.horizontalpodautoscalers,
+  KUBE_RESOURCES.endpoints,
+  KUBE_RESOURCES.services,
   KUBE_RESOURCES.pods,
   KUBE_RESOURCES.events,
 ];
+
+/** Settings of the signals that need time or more than one object (config keys under `agent`). */
+export interface StateSignalSettings {
+  /** `agent.service_endpoints_grace`: how long a Service may have no ready endpoint before ServiceHasNoEndpoints. */
+  serviceEndpointsGraceMs: number;
+  /** `agent.state_resync_interval`: re-emission interval of conditions that still hold; 0 = never. */
+  stateResyncIntervalMs: number;
+  /** `agent.cpu_throttling_ratio`, `agent.memory_near_limit_ratio`, `agent.saturation_samples`. */
+  saturation: SaturationOptions;
+  /** How often (wall clock) the watcher runs `resyncStates()` on its own; 0 = only when called. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_STATE_SIGNAL_SETTINGS: Readonly<StateSignalSettings> = Object.freeze({
+  serviceEndpointsGraceMs: 60_000,
+  stateResyncIntervalMs: 300_000,
+  saturation: DEFAULT_SATURATION,
+  checkIntervalMs: 10_000,
+});
+
+/** The settings from the agent's configuration. */
+export function stateSignalSettings(agent: Config['agent']): StateSignalSettings {
+  return {
+    serviceEndpointsGraceMs: agent.service_endpoints_grace,
+    stateResyncIntervalMs: agent.state_resync_interval,
+    saturation: { cpuRatio: agent.cpu_throttling_ratio, memoryRatio: agent.memory_near_limit_ratio, samples: agent.saturation_samples, growthSamples: agent.memory_growth_samples, growthHorizonMs: agent.memory_growth_horizon, growthMinRatio: 0.5 },
+    checkIntervalMs: DEFAULT_STATE_SIGNAL_SETTINGS.checkIntervalMs,
+  };
+}
 
 export interface EventWatcherOptions {
   api: KubeApi;
@@ -39,8 +81,10 @@ export interface EventWatcherOptions {
   telemetry: AgentTelemetry;
   /** Receives every event that passed the filters, already valid against the wire schema. */
   emit: (event: AgentEvent) => void;
-  /** Injected clock (tests). */
+  /** Injected clock (tests). Default: the cluster clock (wall clock, or the cluster's timestamps when they run ahead). */
   now?: () => number;
+  /** Service endpoints, saturation and re-emission settings (default DEFAULT_STATE_SIGNAL_SETTINGS). */
+  signals?: Partial<StateSignalSettings>;
   /** Validate each message against the wire schema before emitting (default true). */
   validate?: boolean;
 }
@@ -76,9 +120,24 @@ export class EventWatcher {
   #stopped = false;
   readonly #reasonFilter: Set<string> | undefined;
   readonly #typeFilter: Set<string> | undefined;
+  readonly #settings: StateSignalSettings;
+  readonly #clock = new ClusterClock();
+  readonly #services: ServiceEndpointsMonitor;
+  readonly #saturation: SaturationDetector;
+  readonly #resync: StateResync;
+  #checkTimer: NodeJS.Timeout | undefined;
 
   constructor(options: EventWatcherOptions) {
     this.#o = options;
+    this.#settings = { ...DEFAULT_STATE_SIGNAL_SETTINGS, ...options.signals };
+    this.#saturation = new SaturationDetector(this.#settings.saturation);
+    this.#resync = new StateResync(this.#settings.stateResyncIntervalMs);
+    this.#services = new ServiceEndpointsMonitor({
+      graceMs: this.#settings.serviceEndpointsGraceMs,
+      lookup: this.lookup,
+      objects: (kind) => this.objects(kind),
+      endpointsSynced: () => [...(this.#informers.get('Endpoints')?.values() ?? [])].every((i) => i.synced),
+    });
     this.#log = options.logger.child({ component: 'event-watcher' });
     const w = options.watcher;
     this.#reasonFilter = w.reason_filters.length ? new Set(w.reason_filters) : undefined;
@@ -136,6 +195,7 @@ export class EventWatcher {
    * after `timeoutMs` naming the ones that have not — they keep retrying in the background.
    */
   async start(timeoutMs = 60_000): Promise<void> {
+    this.#startChecks();
     const all = [...this.#informers.values()].flatMap((m) => [...m.values()]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -150,11 +210,104 @@ export class EventWatcher {
     this.#log.info({ resources: all.length, objects: all.reduce((n, i) => n + i.size, 0) }, 'informers synced');
   }
 
+  /** Starts the periodic `resyncStates()` (every `checkIntervalMs` of wall time); start() calls it. */
+  #startChecks(): void {
+    if (this.#checkTimer || this.#settings.checkIntervalMs <= 0 || this.#stopped) return;
+    this.#checkTimer = setInterval(() => this.resyncStates(), this.#settings.checkIntervalMs);
+    this.#checkTimer.unref();
+  }
+
+  /** Cluster time now, epoch ms. */
+  now(): number {
+    return this.#o.now?.() ?? this.#clock.now();
+  }
+
+  /**
+   * One check of the time-driven signals, at cluster time: Services whose grace period without ready
+   * endpoints has passed, and re-emission of the conditions still holding whose interval has passed.
+   * Runs every `checkIntervalMs` by itself; tests on simulated time call it once per simulated minute.
+   * Returns the number of messages it produced (before filters).
+   */
+  resyncStates(): number {
+    if (this.#stopped) return 0;
+    let produced = 0;
+    try {
+      const nowMs = this.now();
+      const ctx = this.#context(nowMs);
+      for (const sig of this.#services.check(nowMs)) {
+        this.#emitSignal(sig, this.lookup('Service', sig.object.namespace, sig.object.name), ctx, nowMs);
+        produced++;
+      }
+      for (const r of this.#resync.due(nowMs, (tracked) => this.#stillHolds(tracked, nowMs, ctx.now))) {
+        this.#emitSignal(r.signal, this.lookup(r.signal.object.kind, r.signal.object.namespace, r.signal.object.name), ctx, nowMs, r);
+        produced++;
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'state resync failed');
+    }
+    return produced;
+  }
+
+  /**
+   * The pod metrics of one collection (metrics.k8s.io PodMetrics; undefined when the API did not
+   * answer): containers at or above their CPU or memory limit share in enough consecutive collections
+   * become CPUThrottlingHigh / MemoryNearLimit. Returns the number of signals produced.
+   */
+  observeUsage(podUsage: Iterable<KubeObject> | undefined): number {
+    if (this.#stopped) return 0;
+    try {
+      const items = podUsage === undefined ? undefined : [...podUsage];
+      for (const item of items ?? []) this.#clock.observe(item['timestamp']);
+      const nowMs = this.now();
+      const ctx = this.#context(nowMs);
+      const signals = this.#saturation.observe(items, (ns, name) => this.lookup('Pod', ns, name), ctx.now);
+      for (const sig of signals) this.#emitSignal(sig, this.lookup('Pod', sig.object.namespace, sig.object.name), ctx, nowMs);
+      return signals.length;
+    } catch (err) {
+      this.#log.error({ err }, 'saturation check failed');
+      return 0;
+    }
+  }
+
+  #stillHolds(tracked: StateSignal, nowMs: number, nowIso: string): StateSignal | undefined {
+    const o = tracked.object;
+    if (o.kind === 'Service' && tracked.reason === SERVICE_NO_ENDPOINTS) return this.#services.current(tracked, nowMs);
+    if (o.kind === 'Pod' && SATURATION_REASONS.includes(tracked.reason)) return this.#saturation.current(tracked);
+    return stillHolds(tracked, this.lookup(o.kind, o.namespace, o.name), nowIso);
+  }
+
+  #context(nowMs: number): BuildContext {
+    return { clusterId: this.#o.clusterId, lookup: this.lookup, now: new Date(nowMs).toISOString() };
+  }
+
+  /**
+   * Sends a state signal: the message with the signal's details in `raw_data`; a re-emission gets a new
+   * id and `raw_data.repeat`. A transition that passes the filters is tracked for re-emission.
+   */
+  #emitSignal(sig: StateSignal, obj: KubeObject | undefined, ctx: BuildContext, nowMs: number, again?: Reemission): void {
+    let ev = fromStateSignal(sig, obj, ctx);
+    if (again) {
+      const id = `state-${createHash('sha256').update(`${ctx.clusterId}\0${sig.key}\0repeat-${again.repeat}\0${nowMs}`).digest('hex').slice(0, 40)}`;
+      ev = {
+        ...ev,
+        id,
+        timestamp: ctx.now,
+        raw_data: { ...ev.raw_data, ...sig.details, count: again.repeat + 1, first_timestamp: again.firstTimestamp, last_timestamp: ctx.now, repeat: again.repeat },
+      };
+    } else if (sig.details) {
+      ev = { ...ev, raw_data: { ...ev.raw_data, ...sig.details } };
+    }
+    this.#o.telemetry.eventsSeen.inc({ type: 'state_change', severity: ev.severity });
+    if (this.#offer(ev, undefined) && !again) this.#resync.track(sig, nowMs);
+  }
+
   /**
    * Stops the informers, then converts everything still queued or waiting, so no state transition seen
    * before the stop is lost (a Kubernetes Event would come back on the next list; a transition would not).
    */
   async stop(): Promise<void> {
+    if (this.#checkTimer) clearInterval(this.#checkTimer);
+    this.#checkTimer = undefined;
     await Promise.all([...this.#informers.values()].flatMap((m) => [...m.values()].map((i) => i.stop())));
     this.#stopped = true;
     for (const [work, timer] of this.#waiting) {
@@ -164,6 +317,22 @@ export class EventWatcher {
     }
     this.#waiting.clear();
     while (this.#queue.length > this.#head) this.#process(this.#take());
+  }
+
+  /**
+   * Sends a signal found outside the watch stream (the log scanner) the way state-derived signals go:
+   * owners from the caches, the same filters, wire-schema check and telemetry, then `emit`.
+   */
+  offerSignal(sig: StateSignal, obj: KubeObject | undefined, raw?: Readonly<Record<string, unknown>>): void {
+    if (this.#stopped) return;
+    try {
+      const ctx = this.#context(this.now());
+      const ev = fromStateSignal(sig, obj, ctx, raw);
+      this.#o.telemetry.eventsSeen.inc({ type: 'state_change', severity: ev.severity });
+      this.#offer(ev, undefined);
+    } catch (err) {
+      this.#log.error({ err, reason: sig.reason, name: sig.object.name }, 'could not convert a derived signal');
+    }
   }
 
   /** Copies informer state into the telemetry gauges (called at scrape and heartbeat time). */
@@ -254,8 +423,14 @@ export class EventWatcher {
       return;
     }
     try {
-      const nowMs = this.#o.now?.() ?? Date.now();
-      const ctx: BuildContext = { clusterId: this.#o.clusterId, lookup: this.lookup, now: new Date(nowMs).toISOString() };
+      this.#observeTimes(work);
+      const nowMs = this.now();
+      const ctx = this.#context(nowMs);
+      if (work.kind === 'Service' || work.kind === 'Endpoints') {
+        const sig = this.#services.touch(work.after.metadata.namespace ?? '', work.after.metadata.name, nowMs);
+        if (sig) this.#emitSignal(sig, this.lookup('Service', sig.object.namespace, sig.object.name), ctx, nowMs);
+        return;
+      }
       if (work.kind === 'Event') {
         const ev = fromKubeEvent(work.after, ctx);
         if (ev) {
@@ -264,31 +439,36 @@ export class EventWatcher {
         }
         return;
       }
-      for (const sig of deriveStateSignals(work.kind, work.before, work.after, ctx.now)) {
-        const ev = fromStateSignal(sig, work.after, ctx);
-        this.#o.telemetry.eventsSeen.inc({ type: 'state_change', severity: ev.severity });
-        this.#offer(ev, undefined);
-      }
+      for (const sig of deriveStateSignals(work.kind, work.before, work.after, ctx.now)) this.#emitSignal(sig, work.after, ctx, nowMs);
     } catch (err) {
       // Conversion is pure; a throw here is a bug on odd data. Log it and keep watching.
       this.#log.error({ err, kind: work.kind, name: work.after.metadata?.name }, 'could not convert a watch notification');
     }
   }
 
-  #offer(ev: AgentEvent, eventType: string | undefined): void {
+  /** Server-stamped times in a notification move the cluster clock (see ClusterClock). */
+  #observeTimes(work: Work): void {
+    const meta = work.after.metadata;
+    if (work.before === undefined) this.#clock.observe(meta?.creationTimestamp);
+    if (work.kind === 'Endpoints') this.#clock.observe(meta?.annotations?.[ENDPOINTS_CHANGE_ANNOTATION]);
+  }
+
+  /** Filters, validates and emits; true when the event went out. */
+  #offer(ev: AgentEvent, eventType: string | undefined): boolean {
     if (!this.#passes(ev.severity, ev.reason, eventType)) {
       this.#o.telemetry.eventsDropped.inc({ severity: ev.severity, reason: 'filtered' });
-      return;
+      return false;
     }
     if (this.#o.validate ?? true) {
       const parsed = agentEvent.safeParse(ev);
       if (!parsed.success) {
         this.#o.telemetry.eventsDropped.inc({ severity: ev.severity, reason: 'invalid' });
         this.#log.error({ reason: ev.reason, kind: ev.labels.kind, issues: parsed.error.issues.slice(0, 3) }, 'event failed the wire schema; dropped');
-        return;
+        return false;
       }
     }
     this.#o.emit(ev);
+    return true;
   }
 
   #passes(severity: Severity, reason: string, eventType: string | undefined): boolean {

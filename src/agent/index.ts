@@ -3,3 +3,4 @@ export * from './event-watcher.js';
 export * from './event-builder.js';
 export * from './agent-telemetry.js';
 export * from './agent-runtime.js';
+export type { LogScanReport } from './log-scanner.js';

@@ -76,6 +76,35 @@ function trimWorkload(o: KubeObject): KubeObject {
   return { apiVersion: o.apiVersion, kind: o.kind, metadata: meta(o), spec, status: o['status'] };
 }
 
+/** Services: what the endpoints check reads (selector, type) and what a person reading a signal wants (ports). */
+function trimService(o: KubeObject): KubeObject {
+  const spec = isRecord(o['spec']) ? o['spec'] : {};
+  const ports = Array.isArray(spec['ports']) ? spec['ports'].map((p) => pick(p, ['name', 'port', 'targetPort', 'protocol']) ?? {}) : undefined;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: meta(o), spec: { ...pick(spec, ['selector', 'type', 'clusterIP']), ...(ports ? { ports } : {}) } };
+}
+
+const ENDPOINTS_CHANGE_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
+
+/**
+ * Endpoints: only how many addresses are ready and not ready (each address kept as its IP), and when the
+ * endpoints controller last changed them. A big Service's addresses, target refs and ports would cost
+ * more than everything else the agent reads of it.
+ */
+function trimEndpoints(o: KubeObject): KubeObject {
+  const m = (pick(o.metadata, ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'labels']) ?? {}) as unknown as KubeObject['metadata'];
+  const changed = o.metadata.annotations?.[ENDPOINTS_CHANGE_ANNOTATION];
+  if (changed !== undefined) m.annotations = { [ENDPOINTS_CHANGE_ANNOTATION]: changed };
+  const ips = (list: unknown) => (Array.isArray(list) ? list.map((a) => (isRecord(a) && typeof a['ip'] === 'string' ? { ip: a['ip'] } : {})) : undefined);
+  const subsets = Array.isArray(o['subsets'])
+    ? o['subsets'].filter(isRecord).map((s) => {
+        const addresses = ips(s['addresses']);
+        const notReadyAddresses = ips(s['notReadyAddresses']);
+        return { ...(addresses ? { addresses } : {}), ...(notReadyAddresses ? { notReadyAddresses } : {}) };
+      })
+    : undefined;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: m, ...(subsets ? { subsets } : {}) };
+}
+
 const MAX_EVENT_MESSAGE = 4096;
 
 function trimEvent(o: KubeObject): KubeObject {
@@ -106,6 +135,10 @@ export function trimmerFor(kind: string): (o: KubeObject) => KubeObject {
       return trimNode;
     case 'Event':
       return trimEvent;
+    case 'Service':
+      return trimService;
+    case 'Endpoints':
+      return trimEndpoints;
     default:
       return trimWorkload;
   }

@@ -1,14 +1,22 @@
 /**
- * REST API, `/api/v1`: agents, clusters, events (list, search), commands; more with issue 5 (incidents,
- * metrics). Every route is declared with the schemas of its inputs (route-registry.ts): they validate
- * requests and generate `/api/openapi.json`. Errors go through the server's one error handler.
+ * REST API, `/api/v1`: agents (agent-routes.ts), clusters and their health (cluster-routes.ts), events
+ * (list, search), commands (command-routes.ts), the live stream (stream-routes.ts); more with issue 5
+ * (incidents, metrics). Every route is declared with the schemas of its inputs (route-registry.ts):
+ * they validate requests and generate `/api/openapi.json`. Errors go through the server's one error
+ * handler.
  */
 import { z } from 'zod';
-import { NotFoundError, clusterId, severity, stringMap, timestamp } from '../contracts/index.js';
+import { NotFoundError, clusterId, severity, timestamp } from '../contracts/index.js';
+import type { Bus } from '../adapters/bus/index.js';
 import type { HttpServer } from '../adapters/http/index.js';
 import type { Store } from '../adapters/store/index.js';
-import type { Health } from '../adapters/telemetry/index.js';
+import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
+import { addAgentRoutes } from './agent-routes.js';
+import { addClusterRoutes } from './cluster-routes.js';
+import { addStreamRoutes, type StreamRouteOptions } from './stream-routes.js';
 import { addCommandRoutes, type CommandRouteOptions } from './command-routes.js';
+import { addIncidentRoutes } from './incident-routes.js';
+import { addMetricRoutes, type MetricRouteOptions } from './metric-routes.js';
 import { ApiRoutes } from './route-registry.js';
 
 export interface ApiDeps {
@@ -16,10 +24,16 @@ export interface ApiDeps {
   health: Health;
   /** Command dispatch (POST /api/v1/commands); without it those routes are not served. */
   commands?: Omit<CommandRouteOptions, 'store'>;
+  /** The bus this process listens on: the live stream and the clusters' latest metrics (node readiness). */
+  bus?: Bus | undefined;
+  logger?: Logger | undefined;
+  metrics?: Metrics | undefined;
+  /** `GET /api/v1/stream` (needs `bus` and `logger`); without it the route is not served. */
+  stream?: Omit<StreamRouteOptions, 'bus' | 'logger' | 'metrics'>;
+  /** `GET /api/v1/metrics/range` and `/query`; without it those routes are not served. */
+  metricQueries?: Omit<MetricRouteOptions, 'store'>;
   version?: string;
 }
-
-const agentListQuery = z.strictObject({ cluster_id: clusterId.optional(), status: z.enum(['online', 'offline']).optional() });
 
 const eventListQuery = z.strictObject({
   cluster_id: clusterId.optional(),
@@ -42,13 +56,6 @@ const eventSearchBody = eventListQuery
   })
   .strict();
 
-const clusterCreateBody = z.strictObject({
-  id: clusterId,
-  name: z.string().min(1).max(253),
-  environment: z.string().max(64).optional(),
-  labels: stringMap.optional(),
-});
-
 const idParam = z.object({ id: z.string().min(1).max(253) });
 
 export function registerApiRoutes(app: HttpServer, deps: ApiDeps): ApiRoutes {
@@ -56,36 +63,12 @@ export function registerApiRoutes(app: HttpServer, deps: ApiDeps): ApiRoutes {
   const routes = new ApiRoutes(app);
   const notFound = { 400: 'invalid id', 404: 'no such object' };
 
-  routes.add({ method: 'GET', path: '/api/v1/agents', tag: 'agents', summary: 'Registered agents', query: agentListQuery, responses: { 200: '{ items: Agent[] }', 400: 'invalid query' } }, async ({ query }) => ({
-    items: await store.agents.list(query),
-  }));
-
-  routes.add({ method: 'GET', path: '/api/v1/agents/:id', tag: 'agents', summary: 'One agent', params: idParam, responses: { 200: 'the agent', ...notFound } }, async ({ params }) => {
-    const agent = await store.agents.get(params.id);
-    if (!agent) throw new NotFoundError(`agent ${JSON.stringify(params.id)} not found`);
-    return agent;
-  });
-
-  routes.add({ method: 'DELETE', path: '/api/v1/agents/:id', tag: 'agents', summary: 'Deregister an agent', params: idParam, responses: { 204: 'deregistered', ...notFound } }, async ({ params, reply }) => {
-    if (!(await store.agents.delete(params.id))) throw new NotFoundError(`agent ${JSON.stringify(params.id)} not found`);
-    return reply.status(204).send();
-  });
-
-  routes.add({ method: 'GET', path: '/api/v1/clusters', tag: 'clusters', summary: 'Clusters', responses: { 200: '{ items: Cluster[] }' } }, async () => ({ items: await store.clusters.list() }));
+  addAgentRoutes(routes, { store });
+  addClusterRoutes(routes, { store, bus: deps.bus, logger: deps.logger });
+  if (deps.stream && deps.bus && deps.logger) addStreamRoutes(app, routes, { ...deps.stream, bus: deps.bus, logger: deps.logger, metrics: deps.metrics });
 
   routes.add(
-    { method: 'POST', path: '/api/v1/clusters', tag: 'clusters', summary: 'Register a cluster', body: clusterCreateBody, responses: { 201: 'the cluster', 400: 'invalid body', 409: 'the id exists' } },
-    async ({ body, reply }) => reply.status(201).send(await store.clusters.create(body)),
-  );
-
-  routes.add({ method: 'GET', path: '/api/v1/clusters/:id', tag: 'clusters', summary: 'One cluster', params: idParam, responses: { 200: 'the cluster', ...notFound } }, async ({ params }) => {
-    const cluster = await store.clusters.get(params.id);
-    if (!cluster) throw new NotFoundError(`cluster ${JSON.stringify(params.id)} not found`);
-    return cluster;
-  });
-
-  routes.add(
-    { method: 'GET', path: '/api/v1/events', tag: 'events', summary: 'Stored events, newest first', query: eventListQuery, responses: { 200: '{ items: Event[], next_cursor }', 400: 'invalid query' } },
+    { method: 'GET', path: '/api/v1/events', tag: 'events', summary: 'Stored events (repeats aggregated), newest first', query: eventListQuery, responses: { 200: '{ items: Event[], next_cursor }; each Event carries count, first_timestamp and last_timestamp', 400: 'invalid query' } },
     async ({ query }) => {
       const page = await store.events.list(query);
       return { items: page.items, next_cursor: page.next_cursor ?? null };
@@ -93,20 +76,22 @@ export function registerApiRoutes(app: HttpServer, deps: ApiDeps): ApiRoutes {
   );
 
   routes.add(
-    { method: 'POST', path: '/api/v1/events/search', tag: 'events', summary: 'Full-text search over events, with filters', body: eventSearchBody, responses: { 200: '{ items: Event[], next_cursor }', 400: 'invalid body' } },
+    { method: 'POST', path: '/api/v1/events/search', tag: 'events', summary: 'Full-text search over events, with filters', body: eventSearchBody, responses: { 200: '{ items: Event[], next_cursor }; each Event carries count, first_timestamp and last_timestamp', 400: 'invalid body' } },
     async ({ body }) => {
       const page = await store.events.list(body);
       return { items: page.items, next_cursor: page.next_cursor ?? null };
     },
   );
 
-  routes.add({ method: 'GET', path: '/api/v1/events/:id', tag: 'events', summary: 'One event as stored', params: idParam, responses: { 200: 'the event', ...notFound } }, async ({ params }) => {
+  routes.add({ method: 'GET', path: '/api/v1/events/:id', tag: 'events', summary: 'The stored event (aggregate) that an event id was folded into', params: idParam, responses: { 200: 'the event, with count, first_timestamp and last_timestamp', ...notFound } }, async ({ params }) => {
     const event = await store.events.get(params.id);
     if (!event) throw new NotFoundError(`event ${JSON.stringify(params.id)} not found`);
     return event;
   });
 
   if (deps.commands) addCommandRoutes(routes, { store, ...deps.commands });
+  addIncidentRoutes(routes, { store, bus: deps.bus });
+  if (deps.metricQueries) addMetricRoutes(routes, { store, ...deps.metricQueries });
 
   const document = () => routes.openapi({ title: 'Aetherius API', version: deps.version ?? '0.0.0' });
   app.get('/api/openapi.json', () => document());

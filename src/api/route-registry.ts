@@ -19,6 +19,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Status code → description (the error body is the one shape for every 4xx/5xx). */
   responses: Record<number, string>;
+  /** Media type of the success response when it is not JSON, e.g. `text/event-stream`. */
+  produces?: string;
 }
 
 export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
@@ -93,7 +95,8 @@ export class ApiRoutes {
       }
       const responses: Record<string, unknown> = {};
       for (const [code, description] of Object.entries(spec.responses)) {
-        responses[code] = Number(code) >= 400 ? { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } : { description };
+        if (Number(code) >= 400) responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+        else responses[code] = spec.produces ? { description, content: { [spec.produces]: { schema: { type: 'string' } } } } : { description };
       }
       (paths[path] ??= {})[spec.method.toLowerCase()] = {
         summary: spec.summary,

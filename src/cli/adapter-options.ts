@@ -30,6 +30,8 @@ export function busOptions(bus: Config['bus'], overrides: { url?: string } = {})
     user: bus.user || undefined,
     password: bus.password || undefined,
     token: bus.token || undefined,
+    nkeySeedFile: bus.nkey_seed_file || undefined,
+    inboxPrefix: bus.inbox_prefix || undefined,
     tls: tlsSet ? { caFile: bus.tls.ca_file || undefined, certFile: bus.tls.cert_file || undefined, keyFile: bus.tls.key_file || undefined } : undefined,
     reconnectTimeWaitMs: bus.reconnect_delay,
     maxReconnectAttempts: bus.max_reconnect_attempts,

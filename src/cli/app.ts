@@ -142,8 +142,19 @@ export async function startApp(options: AppOptions): Promise<App> {
       }
     }
     if (runnable.includes('api') && store && http) {
-      const { registerApiRoutes } = await import('../api/index.js');
-      registerApiRoutes(http, { store, health, version, commands: { bus, perCluster: config.manager.commands_per_cluster, maxTimeoutMs: config.manager.command_timeout_max } });
+      const { registerApiRoutes, loadApprovalKey } = await import('../api/index.js');
+      const approvalKey = await loadApprovalKey(config.remediation);
+      registerApiRoutes(http, {
+        store,
+        health,
+        version,
+        bus,
+        logger,
+        metrics,
+        stream: { maxStreams: config.server.max_streams },
+        metricQueries: { metrics: config.metrics, prometheus: config.prometheus },
+        commands: { bus, perCluster: config.manager.commands_per_cluster, maxTimeoutMs: config.manager.command_timeout_max, approvalKey, logger },
+      });
       health.setComponent('api', 'running');
     }
 

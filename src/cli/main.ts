@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TARGETS } from '../core/targets.js';
 import { runVersion, versionInfo } from './version.js';
+import type { BenchIngestOptions } from './bench-ingest.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -29,11 +30,25 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function atLeastOne(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
   return n;
 }
+
+type BenchIngestCliOptions = BenchIngestOptions;
 
 /** Runs the command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -155,6 +170,52 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (opts: { pods: number; events: number; natsUrl: string; json?: boolean; nodeOptions?: string }) => {
       const { runBenchAgent } = await import('./bench.js');
       exitCode = await runBenchAgent(opts);
+    });
+  bench
+    .command('ingest')
+    .description('events/s, publish-to-stored latency and loss through NATS into manager processes and PostgreSQL, against a raw COPY of the same rows; needs NATS and PostgreSQL')
+    .option('--agents <n>', 'synthetic agents (one cluster and NATS connection each)', atLeastOne, 20)
+    .option('--rate <n>', 'events per second offered by all agents together (0: as fast as they publish)', positiveInt, 20000)
+    .option('--duration <s>', 'seconds of publishing', positiveNumber, 10)
+    .option('--repeat <fraction>', 'share of events repeating a recent object and reason (what aggregation folds), 0-1', fraction, 0)
+    .option('--managers <n>', 'manager processes sharing the durable consumer', atLeastOne, 1)
+    .option('--prefill', 'publish everything first, then measure how fast the managers drain it (the control plane alone; no latency figures)')
+    .option('--batch-size <n>', 'manager.ingest_batch_size (default: the configuration default)', atLeastOne)
+    .option('--flush-interval <duration>', 'manager.ingest_flush_interval')
+    .option('--concurrency <n>', 'manager.ingest_concurrency', atLeastOne)
+    .option('--window <duration>', 'manager.event_aggregation_window')
+    .option('--nats-url <url>', 'NATS with JetStream', 'nats://127.0.0.1:4222')
+    .option('--database-url <url>', 'PostgreSQL whose user may create databases (a throwaway one is created and dropped)', 'postgres://postgres@127.0.0.1:5432/postgres')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: BenchIngestCliOptions) => {
+      const { runBenchIngest } = await import('./bench-ingest.js');
+      exitCode = await runBenchIngest(opts);
+    });
+  bench
+    .command('agents')
+    .description("the manager process's CPU and memory with thousands of agents registering and heartbeating, and its false AgentOffline alerts; needs NATS and PostgreSQL")
+    .option('--agents <n>', 'synthetic agents (one cluster each)', atLeastOne, 5000)
+    .option('--interval <duration>', 'heartbeat interval of every agent (shorten it for a quick run)', '30s')
+    .option('--periods <n>', 'heartbeat periods measured after all agents registered', atLeastOne, 4)
+    .option('--connections <n>', 'NATS connections the agents share', atLeastOne, 100)
+    .option('--nats-url <url>', 'NATS with JetStream', 'nats://127.0.0.1:4222')
+    .option('--database-url <url>', 'PostgreSQL whose user may create databases (a throwaway one is created and dropped)', 'postgres://postgres@127.0.0.1:5432/postgres')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { agents: number; interval: string; periods: number; connections: number; natsUrl: string; databaseUrl: string; json?: boolean }) => {
+      const { runBenchAgents } = await import('./bench-agents.js');
+      exitCode = await runBenchAgents(opts);
+    });
+  bench
+    .command('metrics')
+    .description("the metrics store: write rate against a raw COPY of the same rows, bytes per row, retention by partition drop, query latency; needs PostgreSQL")
+    .option('--pods <n>', 'pods per collection', positiveInt, 5000)
+    .option('--days <n>', 'days of history to write', positiveInt, 2)
+    .option('--interval <minutes>', 'minutes between collections', positiveInt, 10)
+    .option('--database-url <url>', 'PostgreSQL whose user may create databases (a throwaway one is created and dropped)', 'postgres://postgres@127.0.0.1:5432/postgres')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { pods: number; days: number; interval: number; databaseUrl: string; json?: boolean }) => {
+      const { runBenchMetrics } = await import('./bench-metrics.js');
+      exitCode = await runBenchMetrics(opts);
     });
   bench.command('idle', { hidden: true }).action(async () => {
     const { runBenchIdle } = await import('./bench-idle.js');

@@ -11,7 +11,7 @@ const MAX_MESSAGE_CHARS = 32_768;
 const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
 
 /** Categories an agent assigns from its classification table (docs/event-reasons.md). */
-export const eventCategory = z.enum(['pod_failure', 'scheduling', 'image', 'storage', 'node', 'network', 'config', 'scaling', 'job']);
+export const eventCategory = z.enum(['pod_failure', 'scheduling', 'image', 'storage', 'node', 'network', 'config', 'scaling', 'job', 'application']);
 export type EventCategory = z.infer<typeof eventCategory>;
 
 export const objectRef = z.object({

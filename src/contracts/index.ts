@@ -3,6 +3,7 @@ export * from './common.js';
 export * from './subjects.js';
 export * from './agent-messages.js';
 export * from './internal-messages.js';
+export * from './incidents.js';
 export * from './root-cause-taxonomy.js';
 export * from './remediation-actions.js';
 export * from './ai-messages.js';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { INTERNAL_SUBJECTS } from './subjects.js';
 import { agentResult, eventCategory, objectRef } from './agent-messages.js';
 import { clusterId, duration, id, schemaVersion, severity, timestamp } from './common.js';
+import { incidentChange } from './incidents.js';
 
 const MAX_TEXT_CHARS = 32_768;
 
@@ -162,4 +163,5 @@ export const INTERNAL_MESSAGE_SCHEMAS = {
   eventSloBreach: sloBreachEvent,
   commandResult: internalCommandResult,
   metricsAlert,
+  incidentChanged: incidentChange,
 } as const satisfies Record<keyof typeof INTERNAL_SUBJECTS, z.ZodType>;

@@ -35,6 +35,7 @@ export const INTERNAL_SUBJECTS = {
   eventSloBreach: 'internal.event.slo_breach',
   commandResult: 'internal.command.result',
   metricsAlert: 'internal.metrics.alert',
+  incidentChanged: 'internal.incident.changed',
 } as const;
 
 export const AI_SUBJECTS = {
@@ -50,13 +51,21 @@ export function deadLetterSubject(original: string): string {
   return `${DEAD_LETTER_PREFIX}.${original}`;
 }
 
-/** Durable JetStream streams (logical names; adapters may namespace them). */
+const HOUR_MS = 3_600_000;
+
+/**
+ * Durable JetStream streams (logical names; adapters may namespace them). Streams are buffers between
+ * services, not the system of record (PostgreSQL is): each keeps what a consumer that was down for a
+ * while still needs, and no more — 3 days of events and results (a long weekend without a manager), a
+ * day of metrics (5,000 pods send ~1.7 GB a day), a week of internal messages and dead letters, 30 days
+ * of learning feedback.
+ */
 export const STREAMS = {
-  events: { name: 'AETHERIUS_EVENTS', subjects: [agentSubjectAllClusters('event')], description: 'agent events' },
-  metrics: { name: 'AETHERIUS_METRICS', subjects: [agentSubjectAllClusters('metrics')], description: 'agent metrics' },
-  results: { name: 'AETHERIUS_RESULTS', subjects: [agentSubjectAllClusters('result')], description: 'command results from agents' },
-  internal: { name: 'AETHERIUS_INTERNAL', subjects: ['internal.>'], description: 'control plane to orchestrator and reasoning' },
+  events: { name: 'AETHERIUS_EVENTS', subjects: [agentSubjectAllClusters('event')], description: 'agent events', maxAgeMs: 72 * HOUR_MS },
+  metrics: { name: 'AETHERIUS_METRICS', subjects: [agentSubjectAllClusters('metrics')], description: 'agent metrics', maxAgeMs: 24 * HOUR_MS },
+  results: { name: 'AETHERIUS_RESULTS', subjects: [agentSubjectAllClusters('result')], description: 'command results from agents', maxAgeMs: 72 * HOUR_MS },
+  internal: { name: 'AETHERIUS_INTERNAL', subjects: ['internal.>'], description: 'control plane to orchestrator and reasoning', maxAgeMs: 7 * 24 * HOUR_MS },
   // ai.reasoning.request is request/reply and stays out of streams; feedback is kept for learning.
-  feedback: { name: 'AETHERIUS_FEEDBACK', subjects: [AI_SUBJECTS.feedbackData], description: 'diagnosis and remediation feedback for learning' },
-  deadLetter: { name: 'AETHERIUS_DEADLETTER', subjects: [`${DEAD_LETTER_PREFIX}.>`], description: 'rejected messages with their reason' },
+  feedback: { name: 'AETHERIUS_FEEDBACK', subjects: [AI_SUBJECTS.feedbackData], description: 'diagnosis and remediation feedback for learning', maxAgeMs: 30 * 24 * HOUR_MS },
+  deadLetter: { name: 'AETHERIUS_DEADLETTER', subjects: [`${DEAD_LETTER_PREFIX}.>`], description: 'rejected messages with their reason', maxAgeMs: 7 * 24 * HOUR_MS },
 } as const;

@@ -37,6 +37,8 @@ export interface AgentLivenessOptions {
   /** How often to sweep. Default 5 s. */
   everyMs?: number;
   now?: () => number;
+  /** Called once per agent this replica marked offline (the incident engine opens its incident). */
+  onOffline?: (agent: AgentRecord) => Promise<void>;
 }
 
 /** One sweep: marks overdue agents offline and fires their alerts; returns the agents it marked. */
@@ -56,6 +58,7 @@ export async function sweepAgents(o: AgentLivenessOptions): Promise<AgentRecord[
     o.logger.warn({ agentId: agent.agent_id, clusterId: agent.cluster_id, lastHeartbeat: agent.last_heartbeat_at }, 'agent offline: missed heartbeats');
     const alert = agentAlert(agent, 'firing', new Date(now));
     await o.bus.publish(INTERNAL_SUBJECTS.metricsAlert, alert, { msgId: `${alert.id}-firing` });
+    await o.onOffline?.(agent);
   }
   return marked;
 }

@@ -1,18 +1,38 @@
 /**
  * Accepted events wait here until a batch fills or the flush interval passes, then go to the database
- * in one statement. A message is acked only after its batch is stored, so a crash or a database error
- * loses nothing: unacked messages are redelivered and duplicates are dropped by event id.
+ * in one statement (which also folds repeats into aggregates, see the event repository). Up to
+ * `concurrency` batches are written at once, each on its own connection. A message is acked only after
+ * its batch is stored (and `onStored` has seen the new events), so a crash or a database error loses
+ * nothing: unacked messages are redelivered and duplicates are dropped by event id.
  */
-import { InputError, type AgentEvent } from '../contracts/index.js';
+import { InputError, errorMessage, type AgentEvent } from '../contracts/index.js';
 import type { DurableMessage } from '../adapters/bus/index.js';
 import type { EventRepository } from '../adapters/store/index.js';
 import type { Logger, Metrics } from '../adapters/telemetry/index.js';
 import { tracer } from '../adapters/telemetry/index.js';
 
 export interface EventBatcherOptions {
+  /** Events per statement (`manager.ingest_batch_size`). */
   batchSize: number;
+  /** Longest wait for a batch to fill (`manager.ingest_flush_interval`). */
   flushIntervalMs: number;
+  /** Batches written at once (`manager.ingest_concurrency`). Default 1. */
+  concurrency?: number;
+  /** Repeats within windows of this length fold into one stored event (`manager.event_aggregation_window`). Default 10 min. */
+  aggregationWindowMs?: number;
+  /**
+   * Called with the events of a batch that were new (not duplicates), after the batch is stored and
+   * before its messages are acked; batches written at once may call it concurrently and in any order.
+   * A rejection is logged and counted and the messages are acked anyway (the events are stored); a call
+   * that takes longer than `onStoredTimeoutMs` stops holding the ack back.
+   */
+  onStored?: (events: readonly AgentEvent[]) => Promise<void>;
+  /** Default 10 s, below the consumer's ack wait. */
+  onStoredTimeoutMs?: number;
 }
+
+export const DEFAULT_ON_STORED_TIMEOUT_MS = 10_000;
+const EVENT_SUBJECT = 'aetherius.agent.*.event';
 
 interface Pending {
   event: AgentEvent;
@@ -22,15 +42,20 @@ interface Pending {
 export class EventBatcher {
   readonly #events: EventRepository;
   readonly #options: EventBatcherOptions;
+  readonly #concurrency: number;
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  /** Batches taken and not yet settled. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #writing = 0;
+  readonly #slotWaiters: (() => void)[] = [];
 
   constructor(events: EventRepository, options: EventBatcherOptions, logger: Logger, metrics: Metrics) {
     this.#events = events;
     this.#options = options;
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.#logger = logger;
     this.#metrics = metrics;
   }
@@ -50,18 +75,49 @@ export class EventBatcher {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#pending.length === 0) return this.#flushing;
-    const batch = this.#pending;
-    this.#pending = [];
-    // One batch at a time keeps statements from competing for the same rows.
-    this.#flushing = this.#flushing.then(() => this.#write(batch));
-    return this.#flushing;
+    if (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
+      const done: Promise<void> = this.#run(batch).finally(() => this.#inFlight.delete(done));
+      this.#inFlight.add(done);
+    }
+    return Promise.all([...this.#inFlight]).then(() => undefined);
+  }
+
+  async #run(batch: Pending[]): Promise<void> {
+    await this.#acquire();
+    try {
+      await this.#write(batch);
+    } catch (err) {
+      // #write settles every message itself; this is a last guard so that a bug cannot leave a batch
+      // unsettled until the ack wait, nor reject flush().
+      this.#logger.error({ err, size: batch.length }, 'event batch failed unexpectedly; messages will be redelivered');
+      for (const p of batch) p.msg.nak(Math.min(30_000, 500 * p.msg.deliveryCount));
+    } finally {
+      this.#release();
+    }
+  }
+
+  #acquire(): Promise<void> {
+    if (this.#writing < this.#concurrency) {
+      this.#writing++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#slotWaiters.shift();
+    if (next) next();
+    else this.#writing--;
   }
 
   async #write(batch: Pending[]): Promise<void> {
     const span = tracer().startSpan('manager.events.insert_batch', { attributes: { 'aetherius.batch.size': batch.length } });
     try {
-      await this.#insert(batch);
+      const stored = await this.#insert(batch);
+      await this.#notify(stored);
+      for (const p of batch) p.msg.ack();
     } catch (err) {
       span.recordException(err as Error);
       if (err instanceof InputError) {
@@ -77,28 +133,70 @@ export class EventBatcher {
     }
   }
 
-  async #insert(batch: Pending[]): Promise<void> {
-    const { inserted, duplicates } = await this.#events.insertMany(batch.map((p) => p.event));
-    for (const p of batch) p.msg.ack();
+  /** Stores the batch; returns its new events. @throws what insertMany throws. */
+  async #insert(batch: readonly Pending[]): Promise<AgentEvent[]> {
+    const window = this.#options.aggregationWindowMs;
+    const { inserted, duplicates, stored } = await this.#events.insertMany(
+      batch.map((p) => p.event),
+      window === undefined ? undefined : { aggregationWindowMs: window },
+    );
     this.#metrics.storedEvents.inc({ result: 'inserted' }, inserted);
     if (duplicates) this.#metrics.storedEvents.inc({ result: 'duplicate' }, duplicates);
     this.#logger.debug({ inserted, duplicates }, 'event batch stored');
+    return stored;
   }
 
   async #isolate(batch: Pending[]): Promise<void> {
+    const stored: AgentEvent[] = [];
+    const done: Pending[] = [];
     for (const p of batch) {
       try {
-        await this.#insert([p]);
+        stored.push(...(await this.#insert([p])));
+        done.push(p);
       } catch (err) {
         if (err instanceof InputError) {
           p.msg.term(err.message);
-          this.#metrics.rejectedMessages.inc({ subject: 'aetherius.agent.*.event', reason: 'store_rejected' });
+          this.#metrics.rejectedMessages.inc({ subject: EVENT_SUBJECT, reason: 'store_rejected' });
           this.#logger.warn({ err, eventId: p.event.id, clusterId: p.event.cluster_id }, 'event refused by the database; dropped');
         } else {
           p.msg.nak(Math.min(30_000, 500 * p.msg.deliveryCount));
           this.#logger.error({ err, eventId: p.event.id }, 'event not stored; it will be redelivered');
         }
       }
+    }
+    await this.#notify(stored);
+    for (const p of done) p.msg.ack();
+  }
+
+  /** Hands the new events to `onStored`; never throws, never waits past the timeout. */
+  async #notify(stored: readonly AgentEvent[]): Promise<void> {
+    const hook = this.#options.onStored;
+    if (!hook || stored.length === 0) return;
+    const timeoutMs = this.#options.onStoredTimeoutMs ?? DEFAULT_ON_STORED_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    let call: Promise<void>;
+    try {
+      call = Promise.resolve(hook(stored));
+    } catch (err) {
+      call = Promise.reject(err instanceof Error ? err : new Error(errorMessage(err)));
+    }
+    try {
+      const outcome = await Promise.race([call.then(() => 'ok' as const), timedOut]);
+      if (outcome === 'timeout') {
+        this.#metrics.handledMessages.inc({ subject: EVENT_SUBJECT, outcome: 'on_stored_timeout' }, stored.length);
+        this.#logger.warn({ events: stored.length, timeoutMs }, 'onStored took too long; acking the stored batch anyway');
+        // Its eventual failure still gets logged, once.
+        call.catch((err: unknown) => this.#logger.error({ err: errorMessage(err), events: stored.length }, 'onStored failed after its timeout'));
+      }
+    } catch (err) {
+      this.#metrics.handledMessages.inc({ subject: EVENT_SUBJECT, outcome: 'on_stored_failed' }, stored.length);
+      this.#logger.error({ err: errorMessage(err), events: stored.length }, 'onStored failed; the events are stored and acked');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Event retention: every `everyMs`, events older than `retentionMs` (by their own timestamp) are
- * deleted in batches. Every manager replica may run it; the deletes are idempotent. Runs once at start,
- * so a manager that was down past its interval catches up.
+ * Event retention: every `everyMs`, stored events whose last occurrence is older than `retentionMs`
+ * are deleted in batches, with the event ids folded into them (the dedupe table). Every manager replica
+ * may run it; the deletes are idempotent. Runs once at start, so a manager that was down past its
+ * interval catches up.
  */
 import { errorMessage } from '../contracts/index.js';
 import type { Store } from '../adapters/store/index.js';

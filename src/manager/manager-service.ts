@@ -6,29 +6,30 @@
  *
  * Every message passes the validating boundary first: a malformed one is counted, dead-lettered and
  * acked, never crashing a consumer or poisoning a stream. An agent may only publish for the cluster in
- * its subject: a payload whose `cluster_id` differs is rejected the same way.
+ * its subject: a payload whose `cluster_id` differs is rejected the same way, and so is a message
+ * naming an agent registered for another cluster (agent-identity.ts; `identity_mismatch`).
  */
-import { type z } from 'zod';
 import {
   INTERNAL_SUBJECTS,
   SCHEMA_VERSION,
   STREAMS,
   agentSubjectAllClusters,
-  parseAgentSubject,
-  schemaForSubject,
   type AgentEvent,
   type AgentHeartbeat,
   type AgentRegister,
   type AgentResult,
 } from '../contracts/index.js';
-import { consumeValidated, subscribeValidated, type Bus, type Subscription } from '../adapters/bus/index.js';
+import { consumeValidated, sameClusterLookup, subscribeValidated, type Bus, type Subscription } from '../adapters/bus/index.js';
 import type { AgentRecord, Store } from '../adapters/store/index.js';
 import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
 import type { Config } from '../core/config/index.js';
 import type { RunningService } from '../core/targets.js';
 import { EventBatcher } from './event-batcher.js';
+import { AgentIdentity } from './agent-identity.js';
 import { agentAlert, startAgentLiveness } from './agent-liveness.js';
 import { startEventRetention } from './event-retention.js';
+import { IncidentEngine } from './incident-engine.js';
+import { startMetricsPipeline } from './metrics/index.js';
 
 export interface ManagerDeps {
   config: Config;
@@ -46,7 +47,12 @@ export const MANAGER_QUEUE = 'aetherius-manager';
  * Starts the manager's consumers.
  * @throws BusError when the streams cannot be created.
  */
-export async function startManager(deps: ManagerDeps): Promise<RunningService> {
+/** The running manager; `incidents` is exposed for clusters on virtual time (the simulator's tests). */
+export interface RunningManager extends RunningService {
+  incidents: IncidentEngine;
+}
+
+export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
   const { bus, store, metrics, config } = deps;
   const logger = deps.logger.child({ service: 'manager' });
   deps.health.setComponent('manager', 'starting');
@@ -54,11 +60,31 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
   await bus.ensureStreams(Object.values(STREAMS).map((s) => ({ ...s, subjects: [...s.subjects] })));
 
   const lookup = sameClusterLookup();
+  const identity = new AgentIdentity(store);
   const boundary = { logger, metrics };
   const subscriptions: Subscription[] = [];
+  const incidents = new IncidentEngine({
+    store,
+    bus,
+    logger,
+    metrics,
+    rules: {
+      groupWaitMs: config.manager.incident_group_wait,
+      correlationWindowMs: config.manager.incident_correlation_window,
+      persistMs: config.manager.incident_persist,
+      sustainMs: config.manager.incident_sustain,
+      resolveAfterMs: config.manager.incident_resolve_after,
+    },
+  });
   const batcher = new EventBatcher(
     store.events,
-    { batchSize: config.manager.ingest_batch_size, flushIntervalMs: config.manager.ingest_flush_interval },
+    {
+      batchSize: config.manager.ingest_batch_size,
+      flushIntervalMs: config.manager.ingest_flush_interval,
+      concurrency: config.manager.ingest_concurrency,
+      aggregationWindowMs: config.manager.event_aggregation_window,
+      onStored: incidents.onStored,
+    },
     logger,
     metrics,
   );
@@ -68,8 +94,9 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
     logger.info({ agentId: agent.agent_id, clusterId: agent.cluster_id }, 'agent back online');
     const alert = agentAlert(agent, 'resolved', new Date());
     await bus.publish(INTERNAL_SUBJECTS.metricsAlert, alert, { msgId: `${alert.id}-resolved` });
+    await incidents.agentOnline(agent);
   };
-  const liveness = startAgentLiveness({ store, bus, logger, everyMs: config.manager.liveness_sweep_interval });
+  const liveness = startAgentLiveness({ store, bus, logger, everyMs: config.manager.liveness_sweep_interval, onOffline: incidents.agentOffline });
   const retention = startEventRetention({ store, logger, retentionMs: config.manager.event_retention, everyMs: config.manager.retention_interval });
 
   subscriptions.push(
@@ -78,6 +105,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
       agentSubjectAllClusters('register'),
       lookup,
       async (msg, raw) => {
+        await identity.checkRegister(msg);
         await store.clusters.ensure(msg.cluster_id);
         const before = await store.agents.get(msg.agent_id);
         const agent = await store.agents.upsertRegistration(msg);
@@ -101,7 +129,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
           const agent = await store.agents.get(msg.agent_id);
           if (agent) await resolveOffline(agent);
         }
-        if (previous === undefined) {
+        if (previous === undefined && !(await identity.checkUnrecordedHeartbeat(msg))) {
           metrics.rejectedMessages.inc({ subject: agentSubjectAllClusters('heartbeat'), reason: 'unknown_agent' });
           logger.warn({ agentId: msg.agent_id, clusterId: msg.cluster_id }, 'heartbeat from an unregistered agent ignored');
         }
@@ -120,10 +148,18 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
         ack: 'manual',
         // Long enough for a batch to fill, flush and be acked.
         ackWaitMs: Math.max(30_000, config.manager.ingest_flush_interval * 10),
-        maxAckPending: Math.max(1000, config.manager.ingest_batch_size * 4),
+        // Room for the batches being written, the one filling, and the next one queued.
+        maxAckPending: Math.max(1000, config.manager.ingest_batch_size * (config.manager.ingest_concurrency + 2)),
+        // One pull request per batch rather than per 32 messages: the round trips, not the handling,
+        // bound a small prefetch (docs/benchmarks.md, bench ingest).
+        prefetch: config.manager.ingest_batch_size,
       },
       lookup,
-      (event, raw) => batcher.add(event, raw),
+      (event, raw) => {
+        const checked = identity.checkEvent(event.cluster_id, raw);
+        if (checked) return checked.then(() => batcher.add(event, raw));
+        batcher.add(event, raw);
+      },
       boundary,
     ),
   );
@@ -142,6 +178,17 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
             { ...result, ...(cmd?.correlation_id ? { correlation_id: cmd.correlation_id } : {}), ...(cmd ? { issued_by: cmd.issued_by } : {}) },
             { msgId: `result-${result.command_id}` },
           );
+          // A command run for an incident (its id as correlation_id) goes on the incident's timeline.
+          if (cmd?.correlation_id && (await store.incidents.keyOf(cmd.correlation_id))) {
+            await store.incidents.appendTimeline(cmd.correlation_id, [
+              {
+                at: result.timestamp,
+                type: 'command',
+                summary: `${cmd.tool} ${cmd.action} ${cmd.args.join(' ')}`.slice(0, 500) + ` → ${result.status}${result.error ? `: ${result.error}` : ''}`.slice(0, 1000),
+                data: { command_id: cmd.id, issued_by: cmd.issued_by, status: result.status, output: result.output.slice(0, 4000) },
+              },
+            ]);
+          }
         }
       },
       boundary,
@@ -149,12 +196,14 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
   );
 
   logger.info({ streams: Object.values(STREAMS).map((s) => s.name) }, 'manager consuming');
-  logger.warn('metrics messages are kept in their stream but not stored yet: the metrics store arrives with issue 5');
+  const metricsPipeline = await startMetricsPipeline({ config, bus, store, logger, metrics });
+  incidents.start();
   deps.health.setComponent('manager', 'running');
 
   let stopped: Promise<void> | undefined;
   return {
     name: 'manager',
+    incidents,
     stop() {
       stopped ??= (async () => {
         deps.health.setComponent('manager', 'stopping');
@@ -162,36 +211,11 @@ export async function startManager(deps: ManagerDeps): Promise<RunningService> {
         retention.stop();
         await Promise.all(subscriptions.map((s) => s.unsubscribe()));
         await batcher.flush();
+        await incidents.stop();
+        await metricsPipeline.stop();
         logger.info('manager stopped');
       })();
       return stopped;
     },
-  };
-}
-
-/**
- * The boundary's schema lookup, tightened so that the payload's `cluster_id` must equal the cluster in
- * the subject: an agent may only publish for its own cluster.
- */
-function sameClusterLookup(): (subject: string) => z.ZodType | undefined {
-  const cache = new Map<string, z.ZodType>();
-  return (subject) => {
-    const cached = cache.get(subject);
-    if (cached) return cached;
-    const schema = schemaForSubject(subject);
-    const parsed = parseAgentSubject(subject);
-    if (!schema || !parsed) return schema;
-    const tightened = schema.superRefine((value, ctx) => {
-      const clusterId = (value as { cluster_id?: unknown }).cluster_id;
-      if (clusterId !== parsed.clusterId) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['cluster_id'],
-          message: `must equal the subject's cluster id ${JSON.stringify(parsed.clusterId)} (an agent may only publish for its own cluster)`,
-        });
-      }
-    });
-    if (cache.size < 10_000) cache.set(subject, tightened);
-    return tightened;
   };
 }

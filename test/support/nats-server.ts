@@ -31,6 +31,26 @@ export async function startNats(port: number, storeDir: string): Promise<ChildPr
   return child;
 }
 
+/** Starts nats-server with a configuration file (which must listen on 127.0.0.1:`port`). */
+export async function startNatsWithConfig(port: number, configFile: string): Promise<ChildProcess> {
+  if (!NATS_SERVER) throw new Error('nats-server binary not found (Debian package nats-server)');
+  const child = spawn(NATS_SERVER, ['-c', configFile], { stdio: 'ignore' });
+  await eventually(
+    () =>
+      new Promise<boolean | undefined>((resolve) => {
+        if (child.exitCode !== null) return resolve(undefined);
+        const s = net.connect({ host: '127.0.0.1', port }, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(undefined));
+      }),
+    10_000,
+    `nats-server on ${port} with ${configFile}`,
+  );
+  return child;
+}
+
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();

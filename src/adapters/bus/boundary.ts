@@ -6,11 +6,14 @@
  * blocks or poisons the stream. Nothing is thrown back to the bus.
  *
  * A handler failure on a valid message is different: it is logged and the message is nak'ed with
- * back-off, so it is redelivered (up to the consumer's max deliver).
+ * back-off, so it is redelivered (up to the consumer's max deliver). A handler that finds a valid
+ * message unacceptable for a reason only it can judge (an agent id registered for another cluster)
+ * throws `MessageRejectedError`: the message is then rejected exactly like a malformed one.
  */
 import type { z } from 'zod';
-import { errorMessage } from '../../contracts/errors.js';
-import { DEAD_LETTER_PREFIX, deadLetterSubject } from '../../contracts/subjects.js';
+import { NotAllowedError, errorMessage } from '../../contracts/errors.js';
+import { schemaForSubject } from '../../contracts/bus-messages.js';
+import { DEAD_LETTER_PREFIX, deadLetterSubject, parseAgentSubject } from '../../contracts/subjects.js';
 import { toValidationIssues } from '../../contracts/validate.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -23,8 +26,51 @@ import { subjectPattern } from './subject-match.js';
 export type SchemaLookup = (subject: string) => z.ZodType | undefined;
 
 /** Stable `reason` label values of `aetherius_rejected_messages_total` and of the reject header. */
-export type RejectReason = 'payload_too_large' | 'unknown_subject' | 'invalid_json' | 'unsupported_schema_version' | 'schema_invalid';
+export type RejectReason = 'payload_too_large' | 'unknown_subject' | 'invalid_json' | 'unsupported_schema_version' | 'schema_invalid' | 'identity_mismatch';
 
+/**
+ * Thrown by a handler to reject a valid message (counted, logged, dead-lettered and acked like a
+ * malformed one, never redelivered).
+ */
+export class MessageRejectedError extends NotAllowedError {
+  readonly reason: RejectReason;
+
+  constructor(reason: RejectReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * The schema lookup for agent subjects, tightened so that a payload's `cluster_id` must equal the
+ * cluster in its subject (`aetherius.agent.{cluster_id}.*`): an agent may only publish for its own
+ * cluster. Other subjects get their plain schema.
+ */
+export function sameClusterLookup(): SchemaLookup {
+  const cache = new Map<string, z.ZodType>();
+  return (subject) => {
+    const cached = cache.get(subject);
+    if (cached) return cached;
+    const schema = schemaForSubject(subject);
+    const parsed = parseAgentSubject(subject);
+    if (!schema || !parsed) return schema;
+    const tightened = schema.superRefine((value, ctx) => {
+      const clusterId = (value as { cluster_id?: unknown }).cluster_id;
+      if (clusterId !== parsed.clusterId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster_id'],
+          message: `must equal the subject's cluster id ${JSON.stringify(parsed.clusterId)} (an agent may only publish for its own cluster)`,
+        });
+      }
+    });
+    if (cache.size < 10_000) cache.set(subject, tightened);
+    return tightened;
+  };
+}
+
+/** Header in which an agent names itself on the messages it publishes (checked by the manager). */
+export const AGENT_ID_HEADER = 'aetherius-agent-id';
 export const REJECT_REASON_HEADER = 'aetherius-reject-reason';
 export const REJECT_DETAIL_HEADER = 'aetherius-reject-detail';
 export const ORIGINAL_SUBJECT_HEADER = 'aetherius-original-subject';
@@ -88,6 +134,11 @@ export function consumeValidated<T = unknown>(
       await handler(verdict.value, msg);
       deps.metrics?.handledMessages.inc({ subject: subjectPattern(msg.subject), outcome: 'ok' });
     } catch (err) {
+      if (err instanceof MessageRejectedError) {
+        if (await reject(bus, msg, { reason: err.reason, detail: err.message }, deps)) msg.ack();
+        else msg.nak(nakBackoffMs(msg.deliveryCount));
+        return;
+      }
       const retryInMs = nakBackoffMs(msg.deliveryCount);
       deps.logger.error({ err, subject: msg.subject, seq: msg.seq, deliveryCount: msg.deliveryCount, retryInMs }, 'bus handler failed; message will be redelivered');
       deps.metrics?.handledMessages.inc({ subject: subjectPattern(msg.subject), outcome: 'error' });
@@ -121,6 +172,10 @@ export function subscribeValidated<T = unknown>(
         await handler(verdict.value, msg);
         deps.metrics?.handledMessages.inc({ subject: subjectPattern(msg.subject), outcome: 'ok' });
       } catch (err) {
+        if (err instanceof MessageRejectedError) {
+          await reject(bus, msg, { reason: err.reason, detail: err.message }, deps);
+          return;
+        }
         deps.logger.error({ err, subject: msg.subject }, 'bus handler failed');
         deps.metrics?.handledMessages.inc({ subject: subjectPattern(msg.subject), outcome: 'error' });
       }

@@ -52,6 +52,14 @@ export interface DurableMessage extends BusMessage {
   working(): void;
 }
 
+/** A message read back from a stream (`Bus.lastMessage`): replying to it does nothing. */
+export interface StoredBusMessage extends BusMessage {
+  readonly stream: string;
+  readonly seq: number;
+  /** When the stream stored it, ms since the epoch. */
+  readonly storedAt: number;
+}
+
 export interface StreamDefinition {
   /** Logical name, e.g. `EVENTS`; adapters may prefix it with the namespace. */
   name: string;
@@ -108,6 +116,12 @@ export interface ConsumeOptions {
    * it together); deliveries pause at the limit. Default 256.
    */
   maxAckPending?: number;
+  /**
+   * Messages one process asks the server for ahead of its handler (at most `maxAckPending`). Larger
+   * batches cost fewer round trips per message (a high-rate consumer that settles in batches wants
+   * hundreds); smaller ones spread work more evenly over processes. Default 32.
+   */
+  prefetch?: number;
   /** Where a new durable consumer starts. Default `all`. */
   deliverPolicy?: 'all' | 'new';
 }
@@ -163,6 +177,13 @@ export interface Bus {
    * @throws NoRespondersError when nobody subscribes to the subject.
    */
   request(subject: string, payload: Payload, options: RequestOptions): Promise<BusMessage>;
+  /**
+   * The newest message `stream` holds on `subject` (no wildcards), read without a consumer; undefined
+   * when the stream holds none there or does not exist. For "what is the latest state" questions
+   * (e.g. a cluster's last metrics message).
+   * @throws InputError when the stream name or subject is invalid; BusError when the bus fails or is closed.
+   */
+  lastMessage(stream: string, subject: string): Promise<StoredBusMessage | undefined>;
   /**
    * Round trip to the server (readiness).
    * @throws UnavailableError when the bus does not answer.

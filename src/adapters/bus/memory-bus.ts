@@ -28,6 +28,7 @@ import {
   type Payload,
   type PublishOptions,
   type RequestOptions,
+  type StoredBusMessage,
   type StreamDefinition,
   type SubscribeOptions,
   type Subscription,
@@ -163,6 +164,16 @@ export class MemoryBus implements Bus {
       };
       for (const sub of targets) sub.enqueue(coreMessage(subject, data, headers, respond));
     });
+  }
+
+  async lastMessage(stream: string, subject: string): Promise<StoredBusMessage | undefined> {
+    this.#assertOpen();
+    assertName(stream, 'stream name');
+    assertSubject(subject, 'publish');
+    await Promise.resolve();
+    const stored = this.#streams.get(stream)?.last(subject);
+    if (!stored) return undefined;
+    return { ...coreMessage(stored.subject, stored.data, stored.headers), stream, seq: stored.seq, storedAt: stored.time };
   }
 
   ping(): Promise<void> {
@@ -327,6 +338,16 @@ class MemoryStream {
   get(seq: number): StoredMessage | undefined {
     const first = this.#messages[0];
     return first ? this.#messages[seq - first.seq] : undefined;
+  }
+
+  /** The newest message on `subject`, after retention. */
+  last(subject: string): StoredMessage | undefined {
+    this.trim(Date.now());
+    for (let i = this.#messages.length - 1; i >= 0; i--) {
+      const m = this.#messages[i];
+      if (m?.subject === subject) return m;
+    }
+    return undefined;
   }
 
   /** Stores a message; undefined when `msgId` was already seen within the duplicate window. */

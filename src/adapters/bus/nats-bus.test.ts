@@ -18,6 +18,18 @@ describe('checkNatsBusOptions', () => {
     expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['servers', 'namespace', 'credentials', 'tls', 'maxReconnectAttempts']);
     expect((error as ConfigError).message).toMatch(/use one way to authenticate, not credentialsFile and token/);
   });
+
+  it('takes an NKey seed file as one more exclusive way to authenticate, and checks the inbox prefix', () => {
+    expect(() => checkNatsBusOptions({ servers: 'nats://h:4222', nkeySeedFile: '/agent.nk', inboxPrefix: '_INBOX_prod-us-west' })).not.toThrow();
+    let error: unknown;
+    try {
+      checkNatsBusOptions({ servers: 'nats://h:4222', nkeySeedFile: '/agent.nk', user: 'u', password: 'p', inboxPrefix: '_INBOX.>' });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['credentials', 'inboxPrefix']);
+    expect((error as ConfigError).message).toMatch(/not nkeySeedFile and user\/password/);
+  });
 });
 
 describe('natsStreamName', () => {

@@ -28,6 +28,7 @@ import {
 import {
   connect,
   credsAuthenticator,
+  nkeyAuthenticator,
   errors as natsErrors,
   headers as natsHeaders,
   nanos,
@@ -57,6 +58,7 @@ import {
   type Payload,
   type PublishOptions,
   type RequestOptions,
+  type StoredBusMessage,
   type StreamDefinition,
   type SubscribeOptions,
   type Subscription,
@@ -76,11 +78,22 @@ export interface NatsBusOptions {
   name?: string;
   /** TLS: PEM file paths. Setting this object (even empty) requires TLS. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
-  /** A NATS `.creds` file (JWT + nkey seed). Exclusive with user/password and token. */
+  /** A NATS `.creds` file (JWT + nkey seed). Exclusive with the other ways to authenticate. */
   credentialsFile?: string;
+  /**
+   * A file holding an NKey user seed (`SU…`, as `nk -gen user` prints it); the server's authorization
+   * lists the matching public key (`U…`). Exclusive with the other ways to authenticate.
+   */
+  nkeySeedFile?: string;
   user?: string;
   password?: string;
   token?: string;
+  /**
+   * Prefix of this connection's reply subjects (default `_INBOX`). Give each agent its own
+   * (`_INBOX_<cluster_id>`) so its NATS user may subscribe to its own replies only, not to every
+   * `_INBOX.>` (docs/security.md). One or more subject tokens, no wildcards.
+   */
+  inboxPrefix?: string;
   /** Base delay between reconnect attempts, doubled per failed attempt up to 30s. Default 1000 ms. */
   reconnectTimeWaitMs?: number;
   /** Reconnect attempts per server before giving up; -1 = forever (default). */
@@ -101,10 +114,11 @@ export const DEFAULT_NATS_MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const MAX_RECONNECT_DELAY_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 export const DEFAULT_PING_TIMEOUT_MS = 2000;
-/** Messages a process pulls ahead of its handler. Kept small: ack wait runs while they wait. */
+/** Messages a process pulls ahead of its handler unless `ConsumeOptions.prefetch` says otherwise. Kept small: ack wait runs while they wait. */
 export const NATS_PULL_BATCH = 32;
 
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const INBOX_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,3}$/;
 
 /** The JetStream name of logical stream `name` under `namespace`. */
 export function natsStreamName(name: string, namespace?: string): string {
@@ -146,9 +160,17 @@ export function checkNatsBusOptions(options: NatsBusOptions): void {
   if (options.namespace !== undefined && !NAMESPACE_PATTERN.test(options.namespace)) {
     issues.push({ path: 'namespace', message: 'must be one token of 1-64 letters, digits, "_" or "-"' });
   }
-  const auth = [options.credentialsFile !== undefined && 'credentialsFile', (options.user !== undefined || options.password !== undefined) && 'user/password', options.token !== undefined && 'token'].filter(Boolean);
+  const auth = [
+    options.credentialsFile !== undefined && 'credentialsFile',
+    options.nkeySeedFile !== undefined && 'nkeySeedFile',
+    (options.user !== undefined || options.password !== undefined) && 'user/password',
+    options.token !== undefined && 'token',
+  ].filter(Boolean);
   if (auth.length > 1) issues.push({ path: 'credentials', message: `use one way to authenticate, not ${auth.join(' and ')}` });
   if (options.password !== undefined && options.user === undefined) issues.push({ path: 'user', message: 'a password needs a user' });
+  if (options.inboxPrefix !== undefined && !INBOX_PREFIX_PATTERN.test(options.inboxPrefix)) {
+    issues.push({ path: 'inboxPrefix', message: 'must be subject tokens of letters, digits, "_" or "-" separated by ".", e.g. _INBOX_prod-us-west' });
+  }
   if (options.tls && (options.tls.certFile === undefined) !== (options.tls.keyFile === undefined)) {
     issues.push({ path: 'tls', message: 'a client certificate needs both certFile and keyFile' });
   }
@@ -217,12 +239,25 @@ export class NatsBus implements Bus {
       if (options.password !== undefined) connection.pass = options.password;
     }
     if (options.token !== undefined) connection.token = options.token;
+    if (options.inboxPrefix !== undefined) connection.inboxPrefix = options.inboxPrefix;
     if (options.credentialsFile !== undefined) {
       try {
         connection.authenticator = credsAuthenticator(await readFile(options.credentialsFile));
       } catch (err) {
         throw new ConfigError(`cannot read NATS credentials file ${options.credentialsFile}: ${errorMessage(err)}`, [{ path: 'credentialsFile', message: errorMessage(err) }], { cause: err });
       }
+    }
+    if (options.nkeySeedFile !== undefined) {
+      let seed: Uint8Array;
+      try {
+        seed = new TextEncoder().encode((await readFile(options.nkeySeedFile, 'utf8')).trim());
+      } catch (err) {
+        throw new ConfigError(`cannot read NATS NKey seed file ${options.nkeySeedFile}: ${errorMessage(err)}`, [{ path: 'nkeySeedFile', message: errorMessage(err) }], { cause: err });
+      }
+      if (!/^SU[A-Z2-7]{56}$/.test(new TextDecoder().decode(seed))) {
+        throw new ConfigError(`NATS NKey seed file ${options.nkeySeedFile} does not hold a user seed (one line starting with SU)`, [{ path: 'nkeySeedFile', message: 'must hold an NKey user seed (SU…)' }]);
+      }
+      connection.authenticator = nkeyAuthenticator(seed);
     }
     let nc: NatsConnection;
     try {
@@ -456,6 +491,34 @@ export class NatsBus implements Bus {
     }
   }
 
+  async lastMessage(stream: string, subject: string): Promise<StoredBusMessage | undefined> {
+    this.#assertOpen();
+    assertName(stream, 'stream name');
+    assertSubject(subject, 'publish');
+    let stored: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>;
+    try {
+      stored = await this.#jsm.streams.getMessage(natsStreamName(stream, this.#namespace), { last_by_subj: this.#wire(subject) });
+    } catch (err) {
+      if (err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.NoMessageFound)) return undefined;
+      throw new BusError(`cannot read the last message on ${subject} from stream ${stream}: ${errorMessage(err)}`, { cause: err });
+    }
+    if (!stored) return undefined;
+    const app = this.#fromWire(stored.subject) ?? stored.subject;
+    const data = stored.data;
+    return {
+      subject: app,
+      data,
+      headers: fromNatsHeaders(stored.header),
+      replyable: false,
+      string: () => decodeText(data),
+      json: () => decodeJson(data, app),
+      respond: () => false,
+      stream,
+      seq: stored.seq,
+      storedAt: stored.time.getTime(),
+    };
+  }
+
   async ping(): Promise<void> {
     if (this.closed || this.#nc.isClosed()) throw new UnavailableError('bus is closed');
     let timer: NodeJS.Timeout | undefined;
@@ -655,7 +718,7 @@ class NatsConsumerRunner implements Subscription {
     try {
       const consumer = await js.consumers.get(stream, options.durable);
       return await consumer.consume({
-        max_messages: Math.max(1, Math.min(options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING, NATS_PULL_BATCH)),
+        max_messages: Math.max(1, Math.min(options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING, options.prefetch ?? NATS_PULL_BATCH)),
         abort_on_missing_resource: true,
       });
     } catch (err) {

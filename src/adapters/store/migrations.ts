@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../../contracts/index.js';
 import type { MigrationStatus, Migrator, SqlClient } from './store.js';
+import { incidentsMigration } from './incidents-migration.js';
+import { eventAggregationMigration } from './event-aggregation-migration.js';
+import { metricsMigration } from './metrics-migration.js';
 
 export interface Migration {
   /** Positive, strictly increasing in `MIGRATIONS`. */
@@ -150,7 +153,7 @@ ALTER TABLE events DROP COLUMN search;
 };
 
 /** Every migration, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([initialSchema, eventSearch]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([initialSchema, eventSearch, incidentsMigration, metricsMigration, eventAggregationMigration]);
 
 /** SHA-256 (hex) of a migration's `up` SQL, as recorded when it is applied. */
 export function migrationChecksum(m: Pick<Migration, 'up'>): string {

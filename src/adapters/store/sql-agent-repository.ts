@@ -1,6 +1,7 @@
 import type { AgentHeartbeat, AgentRegister } from '../../contracts/index.js';
+import { decodeKeyCursor, encodeKeyCursor, pageSize } from './key-cursor.js';
 import { jsonParam } from './sql-client.js';
-import type { AgentRecord, AgentRepository, AgentStatus, SqlClient } from './store.js';
+import type { AgentQuery, AgentRecord, AgentRepository, AgentStatus, Page, SqlClient } from './store.js';
 
 const COLUMNS = `agent_id, cluster_id, version, hostname, kubernetes_version, capabilities, labels, config, status,
   registered_at, last_heartbeat_at, heartbeat`;
@@ -69,6 +70,22 @@ export class SqlAgentRepository implements AgentRepository {
       [filter.cluster_id ?? null, filter.status ?? null],
     );
     return res.rows;
+  }
+
+  /** Keyset pages by `agent_id` (bytewise): a page never repeats or skips an agent, whatever is added meanwhile. */
+  async listPage(query: AgentQuery): Promise<Page<AgentRecord>> {
+    const limit = pageSize(query.limit);
+    const after = query.cursor === undefined ? null : decodeKeyCursor('agents', query.cursor);
+    const res = await this.sql.query<AgentRecord>(
+      `SELECT ${COLUMNS} FROM agents
+        WHERE ($1::text IS NULL OR cluster_id = $1) AND ($2::text IS NULL OR status = $2)
+          AND ($3::text IS NULL OR agent_id COLLATE "C" > $3::text COLLATE "C")
+        ORDER BY agent_id COLLATE "C" LIMIT $4`,
+      [query.cluster_id ?? null, query.status ?? null, after, limit + 1],
+    );
+    const items = res.rows.slice(0, limit);
+    const last = items.at(-1);
+    return res.rows.length > limit && last ? { items, next_cursor: encodeKeyCursor('agents', last.agent_id) } : { items };
   }
 
   async markOfflineBefore(before: Date, agentIds?: readonly string[]): Promise<AgentRecord[]> {

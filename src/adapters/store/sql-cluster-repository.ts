@@ -1,6 +1,7 @@
 import { ConflictError } from '../../contracts/index.js';
+import { decodeKeyCursor, encodeKeyCursor, pageSize } from './key-cursor.js';
 import { jsonParam } from './sql-client.js';
-import type { ClusterRecord, ClusterRepository, SqlClient } from './store.js';
+import type { ClusterRecord, ClusterRepository, Page, PageQuery, SqlClient } from './store.js';
 
 const COLUMNS = 'id, name, environment, labels, created_at, updated_at';
 
@@ -38,5 +39,18 @@ export class SqlClusterRepository implements ClusterRepository {
   async list(): Promise<ClusterRecord[]> {
     const res = await this.sql.query<ClusterRecord>(`SELECT ${COLUMNS} FROM clusters ORDER BY id COLLATE "C"`);
     return res.rows;
+  }
+
+  /** Keyset pages by `id` (bytewise). */
+  async listPage(query: PageQuery): Promise<Page<ClusterRecord>> {
+    const limit = pageSize(query.limit);
+    const after = query.cursor === undefined ? null : decodeKeyCursor('clusters', query.cursor);
+    const res = await this.sql.query<ClusterRecord>(
+      `SELECT ${COLUMNS} FROM clusters WHERE ($1::text IS NULL OR id COLLATE "C" > $1::text COLLATE "C") ORDER BY id COLLATE "C" LIMIT $2`,
+      [after, limit + 1],
+    );
+    const items = res.rows.slice(0, limit);
+    const last = items.at(-1);
+    return res.rows.length > limit && last ? { items, next_cursor: encodeKeyCursor('clusters', last.id) } : { items };
   }
 }

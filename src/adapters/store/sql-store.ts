@@ -12,6 +12,8 @@ import { SqlAgentRepository } from './sql-agent-repository.js';
 import { SqlClusterRepository } from './sql-cluster-repository.js';
 import { SqlCommandRepository } from './sql-command-repository.js';
 import { SqlEventRepository } from './sql-event-repository.js';
+import { SqlIncidentRepository } from './sql-incident-repository.js';
+import type { IncidentRepository } from './incident-store.js';
 import type { AgentRepository, ClusterRepository, CommandRepository, EventRepository, Migrator, SqlClient, Store } from './store.js';
 
 export const DEFAULT_PING_TIMEOUT_MS = 5_000;
@@ -85,6 +87,7 @@ class SqlStore implements Store {
   readonly clusters: ClusterRepository;
   readonly events: EventRepository;
   readonly commands: CommandRepository;
+  readonly incidents: IncidentRepository;
 
   constructor(
     readonly kind: 'postgres' | 'pglite',
@@ -96,6 +99,7 @@ class SqlStore implements Store {
     this.clusters = new SqlClusterRepository(sql);
     this.events = new SqlEventRepository(sql);
     this.commands = new SqlCommandRepository(sql);
+    this.incidents = new SqlIncidentRepository(sql);
   }
 
   async ping(): Promise<void> {

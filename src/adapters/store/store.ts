@@ -4,6 +4,7 @@
  * default). Repositories are written once against `SqlClient`; see docs/adr/0001-embedded-store.md.
  * One contract suite (test/store-contract.ts) runs unchanged against both.
  */
+import type { IncidentRepository } from './incident-store.js';
 import type { AgentCommand, AgentEvent, AgentHeartbeat, AgentRegister, AgentResult, Severity } from '../../contracts/index.js';
 
 export interface QueryResult<R> {
@@ -60,8 +61,39 @@ export interface ClusterRecord {
   updated_at: string;
 }
 
+/**
+ * A stored event: the aggregate of every repeat of one event — same cluster, involved object (kind,
+ * namespace, name) and reason — within one aggregation window (`manager.event_aggregation_window`).
+ * `id` is the first event id stored into it; `timestamp` is its first occurrence (the sort key of every
+ * list), `last_timestamp` its latest; the other fields (message, severity, raw_data, ...) are those of
+ * the latest occurrence. A single event is an aggregate with `count` 1.
+ */
 export interface EventRecord extends Omit<AgentEvent, 'schema_version'> {
+  /** How many distinct event ids were folded into this row (a redelivered id never counts twice). */
+  count: number;
+  /** Equal to `timestamp`: the first occurrence. */
+  first_timestamp: string;
+  /** The latest occurrence, whose message and fields the record carries. */
+  last_timestamp: string;
+  /** When the control plane stored the first of them. */
   received_at: string;
+}
+
+export interface InsertEventsOptions {
+  /**
+   * Repeats within windows of this length (aligned on the epoch) fold into one row; 0 stores every
+   * event as its own row. Default 10 minutes; at most 1 hour.
+   */
+  aggregationWindowMs?: number;
+}
+
+export interface InsertEventsResult {
+  /** New event ids stored (as a new row or folded into an existing one). */
+  inserted: number;
+  /** Ids already stored, or repeated within the batch. */
+  duplicates: number;
+  /** The events that were new, in batch order (first copy of each id): what downstream consumers act on. */
+  stored: AgentEvent[];
 }
 
 export type CommandState = 'pending' | 'sent' | 'completed';
@@ -96,6 +128,18 @@ export interface EventQuery {
   cursor?: string;
 }
 
+export interface PageQuery {
+  /** Page size, 1–1000; default 100. */
+  limit?: number;
+  /** Opaque cursor from a previous page's `next_cursor`. */
+  cursor?: string;
+}
+
+export interface AgentQuery extends PageQuery {
+  cluster_id?: string;
+  status?: AgentStatus;
+}
+
 export interface Page<T> {
   items: T[];
   /** Present when more items follow. */
@@ -116,7 +160,13 @@ export interface AgentRepository {
    */
   recordHeartbeat(msg: AgentHeartbeat): Promise<AgentStatus | undefined>;
   get(agentId: string): Promise<AgentRecord | undefined>;
+  /** Every matching agent, ordered by `agent_id` (bytewise); for the manager's own sweeps. */
   list(filter?: { cluster_id?: string; status?: AgentStatus }): Promise<AgentRecord[]>;
+  /**
+   * One page of matching agents, ordered by `agent_id` (bytewise), keyset-paginated.
+   * @throws InputError naming `limit` or `cursor` when either is malformed.
+   */
+  listPage(query: AgentQuery): Promise<Page<AgentRecord>>;
   /**
    * Marks `online` agents whose last heartbeat (or registration) is older than `before` as offline —
    * only those in `agentIds` when given — and returns the ones it changed. Each transition is returned
@@ -136,23 +186,39 @@ export interface ClusterRepository {
   /** Creates the cluster when an agent first reports for it; keeps an existing record untouched. */
   ensure(id: string): Promise<void>;
   get(id: string): Promise<ClusterRecord | undefined>;
+  /** Every cluster, ordered by `id` (bytewise). */
   list(): Promise<ClusterRecord[]>;
+  /**
+   * One page of clusters, ordered by `id` (bytewise), keyset-paginated.
+   * @throws InputError naming `limit` or `cursor` when either is malformed.
+   */
+  listPage(query: PageQuery): Promise<Page<ClusterRecord>>;
 }
 
 export interface EventRepository {
   /**
-   * Stores a batch in one round trip. Events whose `id` is already stored are skipped (agents deliver
-   * at least once), so the call is idempotent; within a batch the first copy of an id wins.
-   * @throws InputError when the database rejects a value; nothing of the batch is stored then.
+   * Stores a batch in one statement, atomically. Events whose `id` is already stored are skipped (agents
+   * deliver at least once), so the call is idempotent; within a batch the first copy of an id wins. New
+   * events fold into the aggregate of their fingerprint and window (see `EventRecord`), whichever replica
+   * writes them, each id counted once.
+   * @throws InputError when the database rejects a value (or `aggregationWindowMs` is out of range);
+   *   nothing of the batch is stored then.
+   * @throws StoreError when the database fails (a deadlock with another writer included): nothing stored.
    */
-  insertMany(events: readonly AgentEvent[]): Promise<{ inserted: number; duplicates: number }>;
+  insertMany(events: readonly AgentEvent[], options?: InsertEventsOptions): Promise<InsertEventsResult>;
+  /** The aggregate that event `id` was folded into (any of its ids finds it), or undefined. */
   get(id: string): Promise<EventRecord | undefined>;
   /**
-   * Newest first (`timestamp`, then `id` bytewise, descending), keyset-paginated; `since` inclusive,
-   * `until` exclusive. @throws InputError naming the field on a malformed cursor, limit, since or until.
+   * Newest first (`timestamp`, i.e. first occurrence, then `id` bytewise, descending), keyset-paginated.
+   * `since` (inclusive) keeps aggregates whose last occurrence is at or after it, `until` (exclusive)
+   * those whose first occurrence is before it: an aggregate overlapping the range is listed.
+   * @throws InputError naming the field on a malformed cursor, limit, since or until.
    */
   list(query: EventQuery): Promise<Page<EventRecord>>;
-  /** Deletes events whose `timestamp` is older than `before`, `batchSize` rows per statement; returns how many. */
+  /**
+   * Deletes aggregates whose last occurrence is before `before` (and the ids folded into them),
+   * `batchSize` rows per statement; returns how many aggregates went.
+   */
   deleteOlderThan(before: Date, batchSize?: number): Promise<number>;
 }
 
@@ -201,6 +267,7 @@ export interface Store {
   readonly clusters: ClusterRepository;
   readonly events: EventRepository;
   readonly commands: CommandRepository;
+  readonly incidents: IncidentRepository;
   /** Round trip to the database (readiness). @throws UnavailableError */
   ping(): Promise<void>;
   /** Closes the pool / the embedded database. Idempotent. */

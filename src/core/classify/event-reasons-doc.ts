@@ -6,6 +6,7 @@ import { eventCategory, type EventCategory } from '../../contracts/agent-message
 import type { Severity } from '../../contracts/common.js';
 import { FALLBACK_CATEGORY, FALLBACK_CATEGORY_BY_KIND, listReasons } from './classify.js';
 import type { ReasonEntry, ReasonVariant } from './event-reasons.js';
+import { LOG_CLASS_INFO, LOG_PATTERNS, LOG_SIGNAL_CLASSES } from './log-patterns.js';
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
 
@@ -19,6 +20,7 @@ const CATEGORY_TITLES: Readonly<Record<EventCategory, string>> = {
   config: 'Configuration (`config`)',
   scaling: 'Workloads and scaling (`scaling`)',
   job: 'Jobs and CronJobs (`job`)',
+  application: 'Application error logs (`application`)',
 };
 
 function cell(text: string): string {
@@ -73,9 +75,9 @@ a \`Normal\` \`BackOff\`. A known reason is classified by the table alone.
 
 ## Categories
 
-\`pod_failure\`, \`scheduling\`, \`image\`, \`storage\`, \`node\`, \`network\`, \`config\`, \`scaling\` and
-\`job\` — the \`category\` field of the agent's event message. The tables below list each reason under
-its default category.
+\`pod_failure\`, \`scheduling\`, \`image\`, \`storage\`, \`node\`, \`network\`, \`config\`, \`scaling\`,
+\`job\` and \`application\` (error-log signals) — the \`category\` field of the agent's event message.
+The tables below list each reason under its default category.
 
 ## Variants
 
@@ -129,6 +131,37 @@ relist yields the same event id and the control plane drops the duplicate.
 The rules read standard Kubernetes fields only and tolerate partial or malformed objects.
 `;
 
+const LOG_SIGNALS_INTRO = `## Error-log signals
+
+Some faults leave no trace in Kubernetes: an expired certificate, an upstream answering 429, a used-up
+connection pool. The agent's log scanner ([agent.md](agent.md#error-log-signals)) reads recent container
+logs, groups lines into records (a Java stack trace with its \`Caused by:\` chain, a Python traceback, a
+Go panic with its goroutine dump is **one** record), and counts a record as an error when its level is
+error or fatal, or when it has no level but matches a pattern below or has an error's shape (panic,
+traceback, \`SomeException:\`). Warnings, info and debug records never count. An error record gets the
+class of the first pattern it matches (table order), else \`application\`. When a container's errors
+cross the threshold it sends one \`state_change\` event with the class's reason (category
+\`application\`, source \`aetherius-agent\`).
+`;
+
+function logSignalsMarkdown(): string {
+  const classRows = LOG_SIGNAL_CLASSES.map((c) => `| \`${c}\` | \`${LOG_CLASS_INFO[c].reason}\` | ${cell(LOG_CLASS_INFO[c].description)} |`);
+  const patternRows = LOG_PATTERNS.map((p) => `| \`${p.class}\` | \`${p.id}\` | \`${cell(p.regex.source)}\` | ${cell(p.example)} |`);
+  return [
+    LOG_SIGNALS_INTRO,
+    '| class | reason | meaning |',
+    '|---|---|---|',
+    ...classRows,
+    '',
+    'Patterns (case-insensitive, searched anywhere in the record):',
+    '',
+    '| class | pattern | regular expression | catches |',
+    '|---|---|---|---|',
+    ...patternRows,
+    '',
+  ].join('\n');
+}
+
 /** The whole of docs/event-reasons.md. */
 export function eventReasonsMarkdown(): string {
   const fallbackRows = Object.entries(FALLBACK_CATEGORY_BY_KIND).map(([kind, category]) => `| ${kind} | \`${category}\` |`);
@@ -137,6 +170,7 @@ export function eventReasonsMarkdown(): string {
     ['| involved kind | category |', '|---|---|', ...fallbackRows, `| any other kind | \`${FALLBACK_CATEGORY}\` |`].join('\n'),
     '',
     STATE_SIGNALS,
+    logSignalsMarkdown(),
   ];
   const entries = listReasons();
   parts.push(`## Reasons (${entries.length})`, '');

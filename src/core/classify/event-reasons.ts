@@ -21,6 +21,7 @@ export const REASON_SOURCES = [
   'node-problem-detector',
   'container-state',
   'agent',
+  'container-logs',
 ] as const;
 export type ReasonSource = (typeof REASON_SOURCES)[number];
 
@@ -379,4 +380,16 @@ export const EVENT_REASONS: readonly ReasonEntry[] = [
   { reason: 'ClaimPending', severity: 'medium', category: 'storage', source: 'agent', description: 'A claim that had left Pending went back to Pending; pods using it cannot start.' },
   { reason: 'ScalingLimited', severity: 'medium', category: 'scaling', source: 'agent', description: 'The HPA is pinned at maxReplicas (ScalingLimited=True, TooManyReplicas): demand exceeds the configured ceiling.' },
   { reason: 'HPAUnableToScale', severity: 'high', category: 'scaling', source: 'agent', description: 'The HPA\'s AbleToScale or ScalingActive condition turned False: it cannot read its target or metrics and does not scale.' },
+  { reason: 'ServiceHasNoEndpoints', severity: 'high', category: 'network', source: 'agent', description: 'A Service with a selector has had no ready endpoint for longer than agent.service_endpoints_grace: its clients get connection refused. raw_data.backends lists the workloads it selects (none: a selector typo).' },
+  { reason: 'CPUThrottlingHigh', severity: 'medium', category: 'pod_failure', source: 'agent', description: 'A container\'s CPU usage stayed at or above agent.cpu_throttling_ratio of its CPU limit in consecutive metrics collections: the kernel throttles it and requests slow down.' },
+  { reason: 'MemoryNearLimit', severity: 'high', category: 'pod_failure', source: 'agent', description: 'A container\'s memory working set stayed at or above agent.memory_near_limit_ratio of its memory limit in consecutive metrics collections: the kernel OOM-kills it at the limit.' },
+  { reason: 'MemoryGrowthTowardsLimit', severity: 'high', category: 'pod_failure', source: 'agent', description: 'A container\'s memory working set grew in agent.memory_growth_samples consecutive metrics collections and, at that pace, reaches its memory limit within agent.memory_growth_horizon: a leak, caught before the OOM kill.' },
+
+  // ---- error-log signals (the agent's log scanner, src/core/classify/log-patterns.ts) ----------------
+  { reason: 'CertificateErrors', severity: 'high', category: 'application', source: 'container-logs', description: 'A container keeps logging TLS certificate errors (expired, not yet valid, untrusted, rejected by the peer): every call over that connection fails.' },
+  { reason: 'ConnectionPoolExhausted', severity: 'high', category: 'application', source: 'container-logs', description: 'A container keeps logging that its connection pool is used up (HikariCP, SQLAlchemy QueuePool, too many clients): requests wait and fail while the database may be healthy.' },
+  { reason: 'DNSResolutionErrors', severity: 'high', category: 'application', source: 'container-logs', description: 'A container keeps failing to resolve host names (no such host, NXDOMAIN, UnknownHostException).' },
+  { reason: 'UpstreamRateLimited', severity: 'medium', category: 'application', source: 'container-logs', description: 'An upstream keeps answering a container with HTTP 429 / Too Many Requests / throttling: its calls are refused until it backs off or the quota grows.' },
+  { reason: 'DependencyConnectionErrors', severity: 'medium', category: 'application', source: 'container-logs', description: 'A container keeps logging refused, reset, unreachable or timed-out connections to a dependency.' },
+  { reason: 'ApplicationErrors', severity: 'medium', category: 'application', source: 'container-logs', description: 'A container keeps logging error-level records or exceptions that match no more specific class.' },
 ];

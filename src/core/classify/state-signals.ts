@@ -26,6 +26,8 @@ export interface StateSignal {
   timestamp: string;
   /** Stable across agent restarts and relists for the same transition, so the control plane drops re-derived duplicates by id. */
   key: string;
+  /** Extra `raw_data` fields the message carries (snake_case), e.g. a Service's `selector` and `backends`. */
+  details?: Record<string, unknown>;
 }
 
 /** The kinds deriveStateSignals has rules for. */
@@ -109,6 +111,31 @@ function emit(s: Subject, reason: string, message: string, when: string | undefi
     timestamp: when ?? s.now,
     key: keyOf(s, reason, container !== undefined ? [container, ...keyParts] : keyParts),
   });
+}
+
+export interface SignalOptions {
+  /** When it happened (RFC 3339); `now` when absent. */
+  when?: string;
+  /** Parts that tell this occurrence from another of the same reason on the same object (a transition time). */
+  keyParts: readonly string[];
+  container?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A signal about `obj` built the way the rules build theirs (object reference, node, stable key), for
+ * signals derived from more than one object or from metrics. Undefined when the object has no usable
+ * name. Never throws.
+ */
+export function stateSignalOf(kind: string, obj: KubeObject, reason: string, message: string, now: string, options: SignalOptions): StateSignal | undefined {
+  const current = asRecord(obj);
+  if (current === undefined) return undefined;
+  const s = subjectOf(kind, current, now);
+  if (s === undefined) return undefined;
+  emit(s, reason, message, options.when !== undefined ? timeOf(options.when) : undefined, options.keyParts, options.container);
+  const sig = s.out[0];
+  if (sig && options.details !== undefined) sig.details = options.details;
+  return sig;
 }
 
 function describeCondition(what: string, type: string, c: Obj): string {

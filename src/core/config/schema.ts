@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { CLUSTER_ID_PATTERN, DURATION_PATTERN, parseDuration } from '../../contracts/index.js';
+import { metricsConfigSchema, prometheusConfigSchema } from './metrics-schema.js';
 
 function durationKey(defaultValue: string, description: string) {
   return z
@@ -41,6 +42,7 @@ export const configSchema = z.strictObject({
       port: port(8080, 'HTTP port for the REST API, /health/live, /health/ready and /metrics. 0 picks a free port.'),
       request_timeout: durationKey('30s', 'Longest time an HTTP request may take before the server answers 503.'),
       body_limit: z.number().int().positive().default(1_048_576).meta({ description: 'Largest accepted request body in bytes.' }),
+      max_streams: z.number().int().min(1).max(100_000).default(100).meta({ description: 'Live streams (GET /api/v1/stream, Server-Sent Events) one API process serves at once; more are refused with 429.' }),
     })
     .prefault({}),
 
@@ -57,6 +59,12 @@ export const configSchema = z.strictObject({
       user: z.string().default('').meta({ description: 'NATS user name (with bus.password).' }),
       password: z.string().default('').meta({ description: 'NATS password (with bus.user). Prefer the environment variable.', secret: true }),
       token: z.string().default('').meta({ description: 'NATS authentication token. Prefer the environment variable.', secret: true }),
+      nkey_seed_file: z.string().default('').meta({ description: 'File holding a NATS NKey user seed (SU...); the server lists its public key (U...). See docs/security.md for per-agent permissions.' }),
+      inbox_prefix: z
+        .string()
+        .regex(/^([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)?$/, 'must be subject tokens (letters, digits, "-" or "_") separated by "."')
+        .default('')
+        .meta({ description: 'Prefix of reply subjects on NATS. Empty: _INBOX. Give each agent its own (_INBOX_<cluster_id>) so its NATS user may subscribe to its own replies only (docs/security.md).' }),
       tls: z
         .strictObject({
           ca_file: z.string().default('').meta({ description: 'CA certificate (PEM) that signed the NATS server certificate. Setting any TLS key turns TLS on.' }),
@@ -91,6 +99,13 @@ export const configSchema = z.strictObject({
       central_endpoint: natsUrls.default('').meta({ description: 'NATS URL of the control plane the agent reports to. Empty: bus.url.' }),
       heartbeat_interval: durationKey('30s', 'How often the agent sends a heartbeat; the manager marks it offline after 3 missed.'),
       metrics_interval: durationKey('60s', 'How often the agent collects and sends metrics.'),
+      service_endpoints_grace: durationKey('60s', 'How long a Service with a selector may have no ready endpoint (cluster time) before the agent reports ServiceHasNoEndpoints; a workload starting up gets this long from its newest pod.'),
+      state_resync_interval: durationKey('5m', 'While a state-derived condition still holds (node NotReady, HPA at its maximum, Service without endpoints, ...), the agent re-emits its signal this often with raw_data.repeat counting up. 0s: never.'),
+      cpu_throttling_ratio: z.number().gt(0).max(1).default(0.9).meta({ description: 'Share of its CPU limit at or above which a container counts as throttled (CPUThrottlingHigh after saturation_samples collections in a row).' }),
+      memory_near_limit_ratio: z.number().gt(0).max(1).default(0.9).meta({ description: 'Share of its memory limit at or above which a container\'s working set counts as near it (MemoryNearLimit after saturation_samples collections in a row).' }),
+      saturation_samples: z.number().int().min(1).max(100).default(2).meta({ description: 'Consecutive metrics collections a container must be at or above a saturation ratio before the signal (needs enable_metrics and metrics.k8s.io).' }),
+      memory_growth_samples: z.number().int().min(2).max(100).default(6).meta({ description: 'MemoryGrowthTowardsLimit: consecutive metrics collections in which a container\'s working set must grow (with the two keys below).' }),
+      memory_growth_horizon: durationKey('1h', 'MemoryGrowthTowardsLimit: fire when, at the pace of the growth, the working set reaches the memory limit within this long.'),
       buffer_size: z.number().int().min(1).max(10_000_000).default(1000).meta({ description: 'Events the agent keeps while the bus is unreachable.' }),
       enable_metrics: z.boolean().default(true).meta({ description: 'Collect and send metrics.' }),
       enable_events: z.boolean().default(true).meta({ description: 'Watch and send events.' }),
@@ -124,6 +139,17 @@ export const configSchema = z.strictObject({
           max_concurrent: z.number().int().min(1).max(256).default(4).meta({ description: 'Commands running at once; more are rejected with reason concurrency_limited.' }),
         })
         .prefault({}),
+      log_scan: z
+        .strictObject({
+          enabled: z.boolean().default(true).meta({ description: 'Read recent container logs of running pods and report error storms (expired certificates, upstream 429s, exhausted pools, …) as events (docs/agent.md, Error-log signals).' }),
+          interval: durationKey('30s', 'How often a log-scan cycle runs; each cycle reads the next pods_per_cycle running pods, round-robin.'),
+          pods_per_cycle: z.number().int().min(1).max(10_000).default(150).meta({ description: 'Pods whose running containers are read per cycle (one log request per container, within kube.qps).' }),
+          window: durationKey('5m', 'Error records count towards a signal for this long, in log time; also the longest look-back of a read and the shortest gap between two signals of one container.'),
+          min_errors: z.number().int().min(2).max(50).default(5).meta({ description: 'Error occurrences within the window that make a signal (records of one class within the same second count once).' }),
+          max_bytes_per_read: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024).meta({ description: 'Largest log read per container (limitBytes).' }),
+          max_lines_per_read: z.number().int().min(10).max(100_000).default(500).meta({ description: 'Newest lines read per container (tailLines).' }),
+        })
+        .prefault({}),
     })
     .prefault({}),
 
@@ -152,14 +178,35 @@ export const configSchema = z.strictObject({
         .default('aetherius-manager')
         .meta({ description: 'Durable consumer name shared by every manager replica; replicas with the same name split the work.' }),
       ingest_batch_size: z.number().int().min(1).max(10_000).default(500).meta({ description: 'Events written to the database in one statement.' }),
-      ingest_flush_interval: durationKey('200ms', 'Longest time an accepted event waits for its batch to fill before it is written.'),
-      event_retention: durationKey('720h', 'How long stored events are kept (by event timestamp); older ones are deleted by a job every retention_interval. 0s: keep forever.'),
+      ingest_flush_interval: durationKey('50ms', 'Longest time an accepted event waits for its batch to fill before it is written (at high rates batches fill first).'),
+      ingest_concurrency: z.number().int().min(1).max(16).default(2).meta({ description: 'Event batches one manager writes to the database at once (each on its own connection); more use more database cores.' }),
+      event_aggregation_window: z
+        .string({ error: 'must be a duration such as 30s, 1m30s or 500ms' })
+        .regex(DURATION_PATTERN, 'must be a duration such as 30s, 1m30s or 500ms')
+        .transform((text) => parseDuration(text))
+        .refine((ms) => ms <= 3_600_000, 'must be at most 1h')
+        .prefault('10m')
+        .meta({
+          description:
+            'Repeats of an event (same cluster, involved object and reason) within windows of this length are stored as one event with a count and first/last timestamps. At most 1h; 0s stores every event on its own.',
+          kind: 'duration',
+        }),
+      event_retention: durationKey('720h', 'How long stored events are kept (by their last occurrence); older ones are deleted by a job every retention_interval. 0s: keep forever.'),
       retention_interval: durationKey('1h', 'How often the retention job runs.'),
       liveness_sweep_interval: durationKey('5s', 'How often the manager looks for agents that missed 3 heartbeats (of their own interval) and marks them offline.'),
       commands_per_cluster: z.number().int().min(1).max(1000).default(8).meta({ description: 'Commands (POST /api/v1/commands) running at once per cluster in one API process; more are refused with 429.' }),
       command_timeout_max: durationKey('5m', "Longest a command may wait for its agent's answer; a command asking for more gets this."),
+      incident_group_wait: durationKey('90s', 'A group of signals that fires waits this long (event time) for related groups before its incident opens, so a cascade opens one incident.'),
+      incident_correlation_window: durationKey('10m', 'Groups that start failing this close together (event time) are correlated: same namespace, a node and its pods, or a Service with no endpoints and its clients.'),
+      incident_persist: durationKey('60s', 'High-severity signals open an incident only when two or more span at least this long (a start-up instant is noise).'),
+      incident_sustain: durationKey('5m', 'Medium-severity signals open an incident only when three or more keep coming for this long (a probe blip is noise).'),
+      incident_resolve_after: durationKey('10m', 'An open incident resolves automatically after this long without a signal of medium or higher severity.'),
     })
     .prefault({}),
+
+  metrics: metricsConfigSchema,
+
+  prometheus: prometheusConfigSchema,
 
   tracing: z
     .strictObject({

@@ -1,0 +1,3 @@
+export * from './signal.js';
+export * from './rules.js';
+export * from './correlator.js';

@@ -1,0 +1,2 @@
+export * from './burn-rate.js';
+export * from './workload.js';
