@@ -47,6 +47,33 @@ describe('NatsBus specifics', () => {
     }
   });
 
+  it('runs up to `concurrency` handlers of a subscription at once, and one at a time by default', { timeout: 10_000 }, async () => {
+    const fx = await natsFixture();
+    try {
+      const peak = { one: 0, many: 0 };
+      const now = { one: 0, many: 0 };
+      const done = { one: 0, many: 0 };
+      const slow = (k: 'one' | 'many') => async () => {
+        now[k]++;
+        peak[k] = Math.max(peak[k], now[k]);
+        await new Promise((r) => setTimeout(r, 50));
+        now[k]--;
+        done[k]++;
+      };
+      fx.bus.subscribe('test.conc.one', slow('one'));
+      fx.bus.subscribe('test.conc.many', slow('many'), { concurrency: 8 });
+      for (let i = 0; i < 16; i++) {
+        await fx.bus.publish('test.conc.one', 'x');
+        await fx.bus.publish('test.conc.many', 'x');
+      }
+      await waitFor(() => done.one === 16 && done.many === 16, 'all handled');
+      expect(peak.one).toBe(1);
+      expect(peak.many).toBe(8);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('recreates its durable consumer when it is deleted under it', { timeout: 15_000 }, async () => {
     const fx = await natsFixture();
     const raw = await connect({ servers: TEST_NATS_URL });

@@ -113,7 +113,8 @@ export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
         logger.info({ agentId: agent.agent_id, clusterId: agent.cluster_id, version: agent.version }, 'agent registered');
         raw.respond({ schema_version: SCHEMA_VERSION, accepted: true, agent_id: agent.agent_id });
       },
-      { queue: MANAGER_QUEUE },
+      // Each handler waits on the database: several at once keep thousands of agents' heartbeats flowing.
+      { queue: MANAGER_QUEUE, concurrency: 32 },
       boundary,
     ),
   );
@@ -134,7 +135,8 @@ export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
           logger.warn({ agentId: msg.agent_id, clusterId: msg.cluster_id }, 'heartbeat from an unregistered agent ignored');
         }
       },
-      { queue: MANAGER_QUEUE },
+      // Each handler waits on the database: several at once keep thousands of agents' heartbeats flowing.
+      { queue: MANAGER_QUEUE, concurrency: 32 },
       boundary,
     ),
   );

@@ -88,6 +88,11 @@ export interface PublishOptions {
 export interface SubscribeOptions {
   /** Queue group: each message goes to exactly one member of the group. */
   queue?: string;
+  /**
+   * Handlers running at once (default 1: one after the other, in order). More lets a handler that
+   * waits on a database keep up with thousands of agents; order is then not kept. Adapters may run fewer.
+   */
+  concurrency?: number;
 }
 
 export interface ConsumeOptions {

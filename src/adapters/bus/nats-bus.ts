@@ -390,15 +390,27 @@ export class NatsBus implements Bus {
     } catch (err) {
       throw new BusError(`cannot subscribe to ${subject}: ${errorMessage(err)}`, { cause: err });
     }
+    const limit = Math.max(1, Math.floor(options.concurrency ?? 1));
+    const running = new Set<Promise<void>>();
+    const handle = async (msg: BusMessage): Promise<void> => {
+      try {
+        await handler(msg);
+      } catch (err) {
+        this.#logger.error({ err, subject: msg.subject }, 'bus subscription handler failed');
+      }
+    };
     const loop = (async () => {
       for await (const m of sub) {
         const msg = this.#coreMessage(m);
-        try {
-          await handler(msg);
-        } catch (err) {
-          this.#logger.error({ err, subject: msg.subject }, 'bus subscription handler failed');
+        if (limit === 1) {
+          await handle(msg);
+          continue;
         }
+        const p: Promise<void> = handle(msg).finally(() => running.delete(p));
+        running.add(p);
+        if (running.size >= limit) await Promise.race(running);
       }
+      await Promise.all(running);
     })();
     let stopping: Promise<void> | undefined;
     const subscription: Subscription = {

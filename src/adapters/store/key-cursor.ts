@@ -4,11 +4,11 @@
  * only this module reads it. (Events sort by two columns and have their own, event-cursor.ts.)
  */
 import { InputError } from '../../contracts/index.js';
+import { cursorFields, invalidCursor } from './event-cursor.js';
 
 export type KeyCursorList = 'agents' | 'clusters';
 
 const CURSOR_VERSION = 1;
-const MAX_CURSOR_CHARS = 2048;
 /** Page sizes: 1–1000, 100 unless asked. */
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -22,21 +22,9 @@ export function encodeKeyCursor(list: KeyCursorList, key: string): string {
  * @throws InputError (field `cursor`) when the text is not such a cursor, or one of another list.
  */
 export function decodeKeyCursor(list: KeyCursorList, text: string): string {
-  const invalid = (why: string) =>
-    new InputError(`invalid cursor: ${why}; pass the next_cursor of a previous page unchanged`, [
-      { path: 'cursor', message: `is not a cursor returned by a previous page of ${list} (${why})` },
-    ]);
-  if (text.length === 0 || text.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(text)) throw invalid('not base64url');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('not JSON');
-  }
-  if (!Array.isArray(value) || value.length !== 3 || value[0] !== CURSOR_VERSION) throw invalid('unknown format');
-  const [, of, key] = value as unknown[];
-  if (of !== list) throw invalid(`a cursor of ${typeof of === 'string' ? of.slice(0, 32) : 'another list'}`);
-  if (typeof key !== 'string' || key.length === 0) throw invalid('bad key');
+  const [of, key] = cursorFields(text, 2, list);
+  if (of !== list) throw invalidCursor(`a cursor of ${typeof of === 'string' ? of.slice(0, 32) : 'another list'}`, list);
+  if (typeof key !== 'string' || key.length === 0) throw invalidCursor('bad key', list);
   return key;
 }
 

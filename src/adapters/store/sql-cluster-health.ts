@@ -29,8 +29,6 @@ export interface NodeReadinessSignal {
 const READINESS_REASONS = ['NodeReady', 'NodeNotReady'];
 
 export class SqlClusterHealthQueries {
-  /** Set once the events table is seen with `count` and `last_timestamp` (aggregated repeats); never unset. */
-  #aggregated = false;
 
   constructor(private readonly sql: SqlClient) {}
 
@@ -43,10 +41,11 @@ export class SqlClusterHealthQueries {
    */
   async eventRates(clusterId: string, now: Date, windowsMinutes: readonly number[]): Promise<EventRate[]> {
     if (windowsMinutes.length === 0) return [];
-    const aggregated = await this.#hasAggregates();
-    const measure = (filter: string) => (aggregated ? `coalesce(sum("count") FILTER (WHERE ${filter}), 0)` : `count(*) FILTER (WHERE ${filter})`);
-    const lastAt = aggregated ? 'last_timestamp' : '"timestamp"';
-    const longest = Math.max(...windowsMinutes) * 60_000 + (aggregated ? MAX_AGGREGATE_SPAN_MS : 0);
+    // Repeats are folded into one row with a count (migration 5): an event counts in full when its last
+    // occurrence is in the window.
+    const measure = (filter: string) => `coalesce(sum("count") FILTER (WHERE ${filter}), 0)`;
+    const lastAt = 'last_timestamp';
+    const longest = Math.max(...windowsMinutes) * 60_000 + MAX_AGGREGATE_SPAN_MS;
     const params: unknown[] = [clusterId, new Date(now.getTime() - longest).toISOString(), now.toISOString()];
     const columns = windowsMinutes.map((w, i) => {
       params.push(new Date(now.getTime() - w * 60_000).toISOString());
@@ -67,9 +66,8 @@ export class SqlClusterHealthQueries {
 
   /** Per node of the cluster, its newest `NodeReady`/`NodeNotReady` signal since `since`, by node name. */
   async nodeReadinessSignals(clusterId: string, since: Date): Promise<NodeReadinessSignal[]> {
-    const aggregated = await this.#hasAggregates();
-    const lastAt = aggregated ? 'last_timestamp' : '"timestamp"';
-    const from = new Date(since.getTime() - (aggregated ? MAX_AGGREGATE_SPAN_MS : 0)).toISOString();
+    const lastAt = 'last_timestamp';
+    const from = new Date(since.getTime() - MAX_AGGREGATE_SPAN_MS).toISOString();
     const res = await this.sql.query<{ name: string; reason: string; at: string }>(
       `SELECT DISTINCT ON (name) name, reason, ${lastAt} AS at FROM events
         WHERE cluster_id = $1 AND namespace = '' AND kind = 'Node' AND reason = ANY($2::text[])
@@ -78,16 +76,5 @@ export class SqlClusterHealthQueries {
       [clusterId, READINESS_REASONS, from, since.toISOString()],
     );
     return res.rows.map((r) => ({ node: r.name, ready: r.reason === 'NodeReady', reason: r.reason, since: new Date(r.at).toISOString() }));
-  }
-
-  /** Whether events are stored aggregated (migration `event_aggregation`): looked up until it is seen. */
-  async #hasAggregates(): Promise<boolean> {
-    if (this.#aggregated) return true;
-    const res = await this.sql.query<{ n: number | string }>(
-      `SELECT count(*) AS n FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name = 'events' AND column_name IN ('count', 'last_timestamp')`,
-    );
-    this.#aggregated = Number(res.rows[0]?.n ?? 0) === 2;
-    return this.#aggregated;
   }
 }

@@ -1,9 +1,8 @@
 import { InputError, type AgentEvent } from '../../contracts/index.js';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
+import { pageSize } from './key-cursor.js';
 import type { EventQuery, EventRecord, EventRepository, InsertEventsOptions, InsertEventsResult, Page, SqlClient } from './store.js';
 
-export const DEFAULT_EVENT_PAGE_SIZE = 100;
-export const MAX_EVENT_PAGE_SIZE = 1000;
 /** `manager.event_aggregation_window`'s default. */
 export const DEFAULT_EVENT_AGGREGATION_WINDOW_MS = 10 * 60_000;
 /**
@@ -180,12 +179,7 @@ export class SqlEventRepository implements EventRepository {
    *   that are not timestamps.
    */
   async list(query: EventQuery): Promise<Page<EventRecord>> {
-    const limit = query.limit ?? DEFAULT_EVENT_PAGE_SIZE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENT_PAGE_SIZE) {
-      throw new InputError(`invalid limit ${String(limit)}: must be an integer from 1 to ${MAX_EVENT_PAGE_SIZE}`, [
-        { path: 'limit', message: `must be an integer from 1 to ${MAX_EVENT_PAGE_SIZE}` },
-      ]);
-    }
+    const limit = pageSize(query.limit);
     const cursor = query.cursor === undefined ? undefined : decodeEventCursor(query.cursor);
     const since = timestampParam(query.since, 'since');
     const until = timestampParam(query.until, 'until');
