@@ -114,6 +114,7 @@ describe('incidents API', () => {
     const bad = await post<{ error: { message: string } }>(`/api/v1/incidents/${incident.id}/resolve`, { reason: '' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('reason');
+    expect((await post(`/api/v1/incidents/${incident.id}/resolve`, { resolved_by: 'auto', reason: 'posing as the manager' })).status).toBe(400);
     const resolved = await post<Incident>(`/api/v1/incidents/${incident.id}/resolve`, { resolved_by: 'alice', reason: 'rolled back the release' });
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({ status: 'resolved', resolution: { by: 'alice', reason: 'rolled back the release' } });

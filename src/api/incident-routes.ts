@@ -28,7 +28,12 @@ const idParam = z.object({ id: z.string().min(1).max(253) });
 
 const resolveBody = z.strictObject({
   /** Who resolves it (until authentication arrives, the caller says). */
-  resolved_by: z.string().min(1).max(253).default('api'),
+  resolved_by: z
+    .string()
+    .min(1)
+    .max(253)
+    .refine((v) => v !== 'auto', 'must not be "auto" (reserved for the manager\'s own resolutions)')
+    .default('api'),
   reason: z.string().min(1).max(2048),
 });
 

@@ -11,6 +11,7 @@ import {
   INTERNAL_SUBJECTS,
   SCHEMA_VERSION,
   errorMessage,
+  incidentChange,
   type AgentEvent,
   type CriticalEvent,
   type Incident,
@@ -19,7 +20,7 @@ import {
   type TimelineEntry,
 } from '../contracts/index.js';
 import { Correlator, describe, toSignal, type CorrelatorAction, type IncidentDraft as CoreDraft, type IncidentRules, type Signal } from '../core/incidents/index.js';
-import type { Bus } from '../adapters/bus/index.js';
+import type { Bus, Subscription } from '../adapters/bus/index.js';
 import type { AgentRecord, IncidentDraft, Store } from '../adapters/store/index.js';
 import type { Logger, Metrics } from '../adapters/telemetry/index.js';
 
@@ -71,6 +72,7 @@ export class IncidentEngine {
   #timer: NodeJS.Timeout | undefined;
   #sweeps = 0;
   #depth = 0;
+  #resolutions: Subscription | undefined;
 
   constructor(o: IncidentEngineOptions) {
     this.#o = o;
@@ -79,6 +81,17 @@ export class IncidentEngine {
   }
 
   start(): void {
+    // A person resolved an incident (in any API process): forget its groups, so a fault that goes on
+    // opens a new incident instead of updating the resolved one.
+    this.#resolutions = this.#o.bus.subscribe(INTERNAL_SUBJECTS.incidentChanged, (m) => {
+      const change = incidentChange.safeParse(m.json());
+      if (!change.success || change.data.change !== 'resolved' || change.data.incident.resolution?.by === 'auto') return;
+      const { id } = change.data.incident;
+      void this.#serial(async () => {
+        const key = await this.#o.store.incidents.keyOf(id);
+        if (key) this.correlator.forget(key.cluster_id, key.key);
+      });
+    });
     this.#timer = setInterval(() => {
       void this.tick();
       if (++this.#sweeps % 60 === 0) void this.#serial(() => this.#resolveStale());
@@ -89,6 +102,7 @@ export class IncidentEngine {
   /** Stops the timer and waits for queued work. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    await this.#resolutions?.unsubscribe();
     await this.#queue;
   }
 
@@ -105,7 +119,13 @@ export class IncidentEngine {
   };
 
   tick(): Promise<void> {
-    const actions = this.correlator.tick();
+    let actions: CorrelatorAction[];
+    try {
+      actions = this.correlator.tick();
+    } catch (err) {
+      this.#log.error({ err: errorMessage(err) }, 'incident tick failed');
+      return this.#queue;
+    }
     return actions.length ? this.#serial(() => this.#apply(actions)) : this.#queue;
   }
 
@@ -146,19 +166,6 @@ export class IncidentEngine {
       if (incident) await this.#announce('resolved', incident, undefined);
     });
 
-  /**
-   * A person resolved an incident: stored, announced, and the correlator forgets its groups so a fault that
-   * persists opens a new incident.
-   * @throws NotFoundError, ConflictError from the store.
-   */
-  async resolveByUser(id: string, by: string, reason: string): Promise<Incident> {
-    const incident = await this.#o.store.incidents.resolve(id, { by, reason });
-    const key = await this.#o.store.incidents.keyOf(id);
-    if (key) this.correlator.forget(key.cluster_id, key.key);
-    await this.#announce('resolved', incident, undefined);
-    return incident;
-  }
-
   #serial(fn: () => Promise<void>): Promise<void> {
     this.#depth++;
     const run = this.#queue.then(fn).finally(() => this.#depth--).catch((err: unknown) => {
@@ -170,32 +177,52 @@ export class IncidentEngine {
   }
 
   async #apply(actions: readonly CorrelatorAction[]): Promise<void> {
+    // One failed write must not drop the others: each action stands alone (the next draft repairs it).
     for (const a of actions) {
-      if (a.type === 'resolve') {
-        const incident = await this.#o.store.incidents.resolveByKey(a.cluster_id, a.key, { by: 'auto', reason: a.reason }, new Date());
-        if (incident) {
-          this.#log.info({ incidentId: incident.id, clusterId: a.cluster_id, reason: a.reason }, 'incident resolved');
-          await this.#announce('resolved', incident, undefined);
-        }
-        continue;
+      try {
+        await this.#applyOne(a);
+      } catch (err) {
+        this.#o.metrics.rejectedMessages.inc({ subject: INTERNAL_SUBJECTS.incidentChanged, reason: 'incident_store_failed' });
+        this.#log.error({ err: errorMessage(err), action: a.type, key: a.type === 'resolve' ? a.key : a.draft.key }, 'incident change not applied');
       }
-      const draft = toStoreDraft(a.draft);
-      const timeline = a.signals.map(signalEntry);
-      if (a.type === 'open') {
-        const { incident, created } = await this.#o.store.incidents.open(draft, timeline);
-        if (created) this.#log.info({ incidentId: incident.id, clusterId: incident.cluster_id, severity: incident.severity, resource: draft.resource }, 'incident opened');
-        await this.#announce(created ? 'opened' : 'updated', incident, created ? undefined : 'P3', a.signals);
-        continue;
-      }
-      let incident = await this.#o.store.incidents.update(draft, timeline);
-      if (!incident) incident = (await this.#o.store.incidents.open(draft, timeline)).incident;
-      if (a.rerooted) {
-        await this.#o.store.incidents.appendTimeline(incident.id, [
-          { at: draft.last_seen, type: 'diagnosis', summary: `correlated: the root is now ${describe(draft.resource)}`, data: { resource: draft.resource } },
-        ]);
-      }
-      await this.#announce('updated', incident, a.previous_severity, a.signals);
     }
+  }
+
+  async #applyOne(a: CorrelatorAction): Promise<void> {
+    if (a.type === 'resolve') {
+      // Another replica may have seen newer signals of this incident: resolve only if nobody has.
+      const quietSince = a.merged_into ? undefined : new Date(a.at - (this.correlator.rules.resolveAfterMs - 1000));
+      const incident = await this.#o.store.incidents.resolveByKey(a.cluster_id, a.key, { by: 'auto', reason: a.reason }, new Date(), quietSince);
+      if (incident) {
+        this.#log.info({ incidentId: incident.id, clusterId: a.cluster_id, reason: a.reason }, 'incident resolved');
+        await this.#announce('resolved', incident, undefined);
+      }
+      return;
+    }
+    const draft = toStoreDraft(a.draft);
+    const timeline = a.signals.map(signalEntry);
+    if (a.type === 'open') {
+      const { incident, created } = await this.#o.store.incidents.open(draft, timeline);
+      if (created) this.#log.info({ incidentId: incident.id, clusterId: incident.cluster_id, severity: incident.severity, resource: draft.resource }, 'incident opened');
+      await this.#announce(created ? 'opened' : 'updated', incident, created ? undefined : 'P3', a.signals);
+      return;
+    }
+    let incident = await this.#o.store.incidents.update(draft, timeline);
+    if (!incident) {
+      // Its open failed earlier, or a person resolved it while the fault went on: it opens (again).
+      const reopened = await this.#o.store.incidents.open(draft, timeline);
+      if (reopened.created) {
+        await this.#announce('opened', reopened.incident, undefined, a.signals);
+        return;
+      }
+      incident = reopened.incident;
+    }
+    if (a.rerooted) {
+      await this.#o.store.incidents.appendTimeline(incident.id, [
+        { at: draft.last_seen, type: 'diagnosis', summary: `correlated: the root is now ${describe(draft.resource)}`, data: { resource: draft.resource } },
+      ]);
+    }
+    await this.#announce('updated', incident, a.previous_severity, a.signals);
   }
 
   async #announce(change: IncidentChange['change'], incident: Incident, previous: IncidentSeverity | undefined, signals: readonly Signal[] = []): Promise<void> {

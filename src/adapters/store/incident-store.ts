@@ -28,8 +28,11 @@ export interface IncidentRepository {
   open(draft: IncidentDraft, timeline: readonly TimelineEntry[]): Promise<{ incident: Incident; created: boolean }>;
   /** Updates the open incident for `key`; undefined when none is open. */
   update(draft: IncidentDraft, timeline: readonly TimelineEntry[]): Promise<Incident | undefined>;
-  /** Resolves the open incident for `key`; undefined when none is open. */
-  resolveByKey(clusterId: string, key: string, resolution: { by: string; reason: string }, at: Date): Promise<Incident | undefined>;
+  /**
+   * Resolves the open incident for `key`; undefined when none is open, or when `quietSince` is given and
+   * its `last_seen` is not older (another replica saw a newer signal).
+   */
+  resolveByKey(clusterId: string, key: string, resolution: { by: string; reason: string }, at: Date, quietSince?: Date): Promise<Incident | undefined>;
   /**
    * Resolves an incident by id (a person did).
    * @throws NotFoundError when there is no such incident; ConflictError when it is resolved already.

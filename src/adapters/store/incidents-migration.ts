@@ -25,7 +25,8 @@ CREATE TABLE incidents (
   reasons            jsonb NOT NULL DEFAULT '[]',
   first_seen         timestamptz NOT NULL,
   last_seen          timestamptz NOT NULL,
-  opened_at          timestamptz NOT NULL DEFAULT now(),
+  -- Milliseconds, like every timestamp the API returns, so keyset cursors never skip a row.
+  opened_at          timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   updated_at         timestamptz NOT NULL DEFAULT now(),
   resolved_at        timestamptz,
   resolution         jsonb,
@@ -33,7 +34,8 @@ CREATE TABLE incidents (
 );
 CREATE UNIQUE INDEX incidents_open_key_idx ON incidents (cluster_id, correlation_key) WHERE status = 'open';
 CREATE INDEX incidents_opened_idx ON incidents (opened_at DESC, id DESC);
-CREATE INDEX incidents_cluster_status_idx ON incidents (cluster_id, status);
+CREATE INDEX incidents_cluster_opened_idx ON incidents (cluster_id, opened_at DESC, id DESC);
+CREATE INDEX incidents_open_updated_idx ON incidents (updated_at) WHERE status = 'open';
 
 CREATE TABLE incident_timeline (
   incident_id text COLLATE "C" NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,

@@ -91,12 +91,13 @@ export class SqlIncidentRepository implements IncidentRepository {
     });
   }
 
-  async resolveByKey(clusterId: string, key: string, resolution: { by: string; reason: string }, at: Date): Promise<Incident | undefined> {
+  async resolveByKey(clusterId: string, key: string, resolution: { by: string; reason: string }, at: Date, quietSince?: Date): Promise<Incident | undefined> {
     return this.sql.transaction(async (tx) => {
       const res = await tx.query<Row>(
         `UPDATE incidents SET status = 'resolved', resolved_at = $3::timestamptz, resolution = $4::jsonb, updated_at = now()
-          WHERE cluster_id = $1 AND correlation_key = $2 AND status = 'open' RETURNING ${COLUMNS}`,
-        [clusterId, key, at.toISOString(), JSON.stringify(resolution)],
+          WHERE cluster_id = $1 AND correlation_key = $2 AND status = 'open' AND ($5::timestamptz IS NULL OR last_seen < $5::timestamptz)
+          RETURNING ${COLUMNS}`,
+        [clusterId, key, at.toISOString(), JSON.stringify(resolution), quietSince?.toISOString() ?? null],
       );
       const row = res.rows[0];
       if (!row) return undefined;
@@ -183,7 +184,7 @@ export class SqlIncidentRepository implements IncidentRepository {
   }
 
   async listStale(before: Date, limit = 500): Promise<Incident[]> {
-    const res = await this.sql.query<Row>(`SELECT ${COLUMNS} FROM incidents WHERE status = 'open' AND updated_at < $1::timestamptz ORDER BY updated_at LIMIT $2`, [
+    const res = await this.sql.query<Row>(`SELECT ${COLUMNS} FROM incidents WHERE status = 'open' AND category <> 'agent_offline' AND updated_at < $1::timestamptz ORDER BY updated_at LIMIT $2`, [
       before.toISOString(),
       limit,
     ]);

@@ -41,8 +41,8 @@ function ev(e: Ev): AgentEvent {
 
 function run(events: Ev[], endT: number, c = new Correlator()): CorrelatorAction[] {
   const out: CorrelatorAction[] = [];
-  for (const e of [...events].sort((a, b) => a.t - b.t)) out.push(...c.ingest([toSignal(ev(e))], 0));
-  out.push(...c.advance(events[0]?.cluster ?? 'c1', T0 + endT * 1000, 0));
+  for (const e of [...events].sort((a, b) => a.t - b.t)) out.push(...c.ingest([toSignal(ev(e))], T0));
+  out.push(...c.advance(events[0]?.cluster ?? 'c1', T0 + endT * 1000, T0));
   return out;
 }
 
@@ -126,15 +126,42 @@ describe('Correlator', () => {
     const first = run([crash(0, 'checkout'), crash(5, 'checkout')], 100, c);
     expect(opened(first)).toHaveLength(1);
     // Within a second of the last update, signals are coalesced; the next one after it carries them.
-    expect(c.ingest([toSignal(ev(crash(110, 'checkout')))], 500)).toEqual([]);
-    const more = c.ingest([toSignal(ev(crash(120, 'checkout')))], 1500);
+    expect(c.ingest([toSignal(ev(crash(110, 'checkout')))], T0 + 500)).toEqual([]);
+    const more = c.ingest([toSignal(ev(crash(120, 'checkout')))], T0 + 1500);
     expect(more).toEqual([expect.objectContaining({ type: 'update' })]);
     expect(more[0]?.type === 'update' && more[0].signals.map((x) => x.at - T0)).toEqual([110_000, 120_000]);
-    expect(c.advance('c1', T0 + 120_000 + 9 * 60_000, 0).filter((a) => a.type === 'resolve')).toEqual([]);
-    const resolved = c.advance('c1', T0 + 120_000 + 10 * 60_000, 0);
+    expect(c.advance('c1', T0 + 120_000 + 9 * 60_000, T0 + 1500).filter((a) => a.type === 'resolve')).toEqual([]);
+    const resolved = c.advance('c1', T0 + 120_000 + 10 * 60_000, T0 + 1500);
     expect(resolved).toEqual([expect.objectContaining({ type: 'resolve', cluster_id: 'c1' })]);
     // The fault comes back: a new incident.
     expect(opened(run([crash(2000, 'checkout'), crash(2005, 'checkout')], 2200, c))).toHaveLength(1);
+  });
+
+  it('does not let a skewed clock or a late signal open, resolve or merge anything', () => {
+    const c = new Correlator();
+    expect(opened(run([crash(0, 'checkout'), crash(5, 'checkout')], 100, c))).toHaveLength(1);
+    // A Pulled event stamped a day ahead (a node with a skewed clock): counts as now, resolves nothing.
+    const skewed = c.ingest([toSignal(ev({ t: 86_400, reason: 'Pulled', severity: 'low', name: 'checkout-abc-9', owner: ['Deployment', 'checkout'] }))], T0 + 100_000);
+    expect(skewed.filter((a) => a.type === 'resolve')).toEqual([]);
+    // A CrashLoopBackOff from 20 minutes ago (a relist after a restart) opens nothing new.
+    const late = c.ingest([toSignal(ev({ ...crash(-1200, 'ledger', 'finance') }))], T0 + 100_000);
+    expect(c.tick(T0 + 300_000).filter((a) => a.type === 'open')).toEqual([]);
+    expect(late).toEqual([]);
+  });
+
+  it('a group quiet for the resolve window leaves its incident, and failing again starts afresh', () => {
+    const c = new Correlator();
+    const noEndpoints = (t: number): Ev => ({ t, reason: 'ServiceHasNoEndpoints', severity: 'high', kind: 'Service', ns: 'legacy', name: 'old', raw: { backends: [] } });
+    run([noEndpoints(0), noEndpoints(300), crash(310, 'checkout'), crash(320, 'checkout')], 400, c);
+    // The Service keeps re-emitting; checkout stops crashing. Twenty minutes later it leaves the incident.
+    for (const t of [600, 900, 1200, 1500, 1800]) c.ingest([toSignal(ev(noEndpoints(t)))], T0);
+    const after = c.advance('c1', T0 + 1_800_000, T0);
+    const update = after.find((a) => a.type === 'update');
+    expect(update?.type === 'update' && update.draft.affected.map((r) => r.name)).toEqual(['old']);
+    // checkout crashes again a day later: its own new incident.
+    c.advance('c1', T0 + 86_390_000, T0);
+    const again = run([crash(86_400, 'checkout'), crash(86_410, 'checkout')], 86_600, c);
+    expect(opened(again).map((d) => d.resource.name)).toEqual(['checkout']);
   });
 
   it('keeps clusters apart', () => {
@@ -147,8 +174,8 @@ describe('Correlator', () => {
 
   it('advances time with the wall clock when a cluster is quiet', () => {
     const c = new Correlator();
-    c.ingest([toSignal(ev(crash(0, 'checkout')))], 1_000);
-    expect(c.tick(1_000 + 30_000)).toEqual([]);
-    expect(c.tick(1_000 + 91_000).filter((a) => a.type === 'open')).toHaveLength(1);
+    c.ingest([toSignal(ev(crash(0, 'checkout')))], T0);
+    expect(c.tick(T0 + 30_000)).toEqual([]);
+    expect(c.tick(T0 + 91_000).filter((a) => a.type === 'open')).toHaveLength(1);
   });
 });

@@ -32,6 +32,10 @@ import { resourceKey, type Signal, type SignalRole } from './signal.js';
 const MAX_AFFECTED = 50;
 const MAX_PODS = 1000;
 const MAX_PENDING_SIGNALS = 1000;
+/** How far ahead of the cluster's clock (and the wall clock) a signal may be before it counts as now. */
+const MAX_CLOCK_LEAD_MS = 10 * 60_000;
+/** Signals kept on one incident's timeline; later ones are counted in `signal_count` only. */
+const MAX_TIMELINE_SIGNALS = 2000;
 /** Wall time between two updates of one incident while signals pour in (a tick flushes the rest). */
 const UPDATE_INTERVAL_MS = 1000;
 const WORKLOAD = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet']);
@@ -93,6 +97,8 @@ interface Incident {
   pending: Signal[];
   /** Wall time of the last open/update emitted, to coalesce updates. */
   emittedAt: number;
+  /** Signals put on the timeline so far. */
+  recorded: number;
 }
 
 interface ClusterState {
@@ -126,13 +132,18 @@ export class Correlator {
   /** Feeds signals; returns what changed. `wallNow` is the wall clock at receipt. */
   ingest(signals: readonly Signal[], wallNow: number = Date.now()): CorrelatorAction[] {
     const touched = new Set<ClusterState>();
-    for (const s of signals) {
-      const st = this.#cluster(s.clusterId, wallNow);
+    for (const signal of signals) {
+      const st = this.#cluster(signal.clusterId, wallNow);
+      const clock = this.#now(st, wallNow);
+      // A node with a skewed clock must not drag the cluster's clock into the future (which would
+      // resolve everything at once): a signal far ahead of both clocks counts as "now".
+      const reference = st.watermark ? Math.max(clock, wallNow) : wallNow;
+      const s = !Number.isFinite(signal.at) || signal.at > reference + MAX_CLOCK_LEAD_MS ? { ...signal, at: reference } : signal;
       if (s.at > st.watermark) {
         st.watermark = s.at;
         st.wallAtWatermark = wallNow;
       }
-      this.#add(st, s);
+      this.#add(st, s, this.#now(st, wallNow));
       touched.add(st);
     }
     const out: CorrelatorAction[] = [];
@@ -198,12 +209,18 @@ export class Correlator {
     return st.watermark + Math.max(0, wallNow - st.wallAtWatermark);
   }
 
-  #add(st: ClusterState, s: Signal): void {
+  #add(st: ClusterState, s: Signal, now: number): void {
     const key = resourceKey(s.subject);
     let g = st.groups.get(key);
     if (!isBad(s)) {
       // Low signals never start a group; they only show that a known one is still alive.
       if (g) g.lastAt = Math.max(g.lastAt, s.at);
+      return;
+    }
+    if (s.at < now - this.#rules.resolveAfterMs) {
+      // Late (an agent draining its journal, a relist of old Events): history for an open incident's
+      // timeline, never the start of a new one.
+      if (g?.incident && g.incident.pending.length < MAX_PENDING_SIGNALS) g.incident.pending.push(s);
       return;
     }
     if (!g) {
@@ -253,7 +270,7 @@ export class Correlator {
     if (g.firingSince === undefined && !g.supportingOnly && isFiring(stats, this.#rules)) g.firingSince = s.at;
     if (g.incident) {
       g.incident.dirty = true;
-      if (g.incident.pending.length < MAX_PENDING_SIGNALS) g.incident.pending.push(s);
+      if (g.incident.pending.length < MAX_PENDING_SIGNALS && g.incident.recorded++ < MAX_TIMELINE_SIGNALS) g.incident.pending.push(s);
     } else if (g.firingSince !== undefined || g.role !== 'object') {
       this.#attach(st, g, s);
     } else if (s.node) {
@@ -288,7 +305,7 @@ export class Correlator {
     if (!linked.length) {
       // A root-capable group (node, dependency) that is not firing yet waits for something to explain.
       if (!firing) return;
-      const inc: Incident = { key: g.key, groups: new Set(), root: g, openAt: this.#since(g) + this.#rules.groupWaitMs, opened: false, severity: 'P3', dirty: true, rerooted: false, pending: [], emittedAt: 0 };
+      const inc: Incident = { key: g.key, groups: new Set(), root: g, openAt: this.#since(g) + this.#rules.groupWaitMs, opened: false, severity: 'P3', dirty: true, rerooted: false, pending: [], emittedAt: 0, recorded: 0 };
       st.incidents.add(inc);
       this.#join(inc, g, s);
       // Root-capable groups that were waiting and are linked to this one join it.
@@ -334,7 +351,10 @@ export class Correlator {
     out.push(...this.#mergeActions.filter((a) => a.type === 'resolve' && a.cluster_id === clusterId));
     this.#mergeActions = this.#mergeActions.filter((a) => !(a.type === 'resolve' && a.cluster_id === clusterId));
     for (const inc of [...st.incidents]) {
-      const lastBad = Math.max(...[...inc.groups].map((g) => (g.supportingOnly ? -Infinity : g.stats.lastBadAt)));
+      // A group quiet for the resolve window leaves its incident: if it fails again it starts afresh.
+      if (inc.opened && inc.groups.size > 1) this.#dropQuiet(st, inc, now);
+      let lastBad = -Infinity;
+      for (const g of inc.groups) if (!g.supportingOnly && g.stats.lastBadAt > lastBad) lastBad = g.stats.lastBadAt;
       if (inc.opened && now - lastBad >= this.#rules.resolveAfterMs) {
         out.push({ type: 'resolve', cluster_id: clusterId, key: inc.key, at: now, reason: `no signal of medium or higher severity for ${Math.round(this.#rules.resolveAfterMs / 1000)}s` });
         st.incidents.delete(inc);
@@ -366,9 +386,24 @@ export class Correlator {
     }
     // Groups that never joined an incident are forgotten once quiet, so old blips do not add up.
     for (const g of [...st.groups.values()]) {
-      if (!g.incident && now - g.lastAt > this.#rules.correlationWindowMs) st.groups.delete(g.key);
+      if (!g.incident && now - g.stats.lastBadAt > this.#rules.correlationWindowMs) st.groups.delete(g.key);
     }
     if (!st.groups.size && !st.incidents.size && now - st.watermark > this.#rules.correlationWindowMs) this.#clusters.delete(clusterId);
+  }
+
+  #dropQuiet(st: ClusterState, inc: Incident, now: number): void {
+    const quiet = [...inc.groups].filter((g) => now - g.stats.lastBadAt >= this.#rules.resolveAfterMs);
+    if (!quiet.length || quiet.length === inc.groups.size) return;
+    for (const g of quiet) {
+      inc.groups.delete(g);
+      st.groups.delete(g.key);
+    }
+    if (!inc.groups.has(inc.root)) {
+      const p = (x: Group) => precedence(x.subject, x.role, x);
+      inc.root = [...inc.groups].reduce((a, b) => (p(b) > p(a) || (p(b) === p(a) && this.#since(b) < this.#since(a)) ? b : a));
+      inc.rerooted = true;
+    }
+    inc.dirty = true;
   }
 
   #draft(clusterId: string, inc: Incident): IncidentDraft {
@@ -394,7 +429,8 @@ export class Correlator {
       if (SEVERITY_RANK[g.worst] > SEVERITY_RANK[worst]) worst = g.worst;
       signals += g.signalCount;
       first = Math.min(first, g.stats.firstBadAt);
-      last = Math.max(last, g.stats.lastBadAt, g.lastAt);
+      // The problem was last seen at its last bad signal (low ones only show the workload lives).
+      last = Math.max(last, g.stats.lastBadAt);
     }
     const workloads = groups.filter((g) => WORKLOAD.has(g.subject.kind)).length;
     const category = incidentCategory(root.role, root.categories);
