@@ -89,6 +89,20 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await expect(store.incidents.resolve('inc-nope', { by: 'alice', reason: 'x' })).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('retention deletes incidents resolved before the horizon with their timelines, never open ones', async () => {
+      const old = await store.incidents.open(draft('Deployment/ret/old', { cluster_id: 'ret' }), [signal('old')]);
+      await store.incidents.resolveByKey('ret', 'Deployment/ret/old', { by: 'auto', reason: 'quiet' }, new Date('2025-01-01T00:00:00Z'));
+      const recent = await store.incidents.open(draft('Deployment/ret/recent', { cluster_id: 'ret' }), []);
+      await store.incidents.resolveByKey('ret', 'Deployment/ret/recent', { by: 'auto', reason: 'quiet' }, new Date('2025-12-01T00:00:00Z'));
+      const open = await store.incidents.open(draft('Deployment/ret/open', { cluster_id: 'ret' }), []);
+      expect(await store.incidents.deleteResolvedBefore(new Date('2025-06-01T00:00:00Z'), 1)).toBe(1);
+      expect(await store.incidents.get(old.incident.id)).toBeUndefined();
+      const left = await store.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM incident_timeline WHERE incident_id = $1`, [old.incident.id]);
+      expect(Number(left.rows[0]?.n)).toBe(0);
+      expect(await store.incidents.get(recent.incident.id)).toBeDefined();
+      expect((await store.incidents.get(open.incident.id))?.status).toBe('open');
+    });
+
     it('lists newest first with cursor pages and filters, and counts open incidents by severity', async () => {
       for (let i = 0; i < 5; i++) await store.incidents.open(draft(`Deployment/paged/p${i}`, { cluster_id: 'paged', severity: i % 2 ? 'P0' : 'P3' }), []);
       const seen: string[] = [];

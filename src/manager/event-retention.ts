@@ -1,6 +1,7 @@
 /**
  * Event retention: every `everyMs`, stored events whose last occurrence is older than `retentionMs`
- * are deleted in batches, with the event ids folded into them (the dedupe table). Every manager replica
+ * are deleted in batches, with the event ids folded into them (the dedupe table), and incidents resolved
+ * before then with their timelines (open incidents are kept, however old). Every manager replica
  * may run it; the deletes are idempotent. Runs once at start, so a manager that was down past its
  * interval catches up.
  */
@@ -23,6 +24,9 @@ export async function applyEventRetention(o: EventRetentionOptions): Promise<num
   const before = new Date((o.now?.() ?? Date.now()) - o.retentionMs);
   const deleted = await o.store.events.deleteOlderThan(before);
   if (deleted > 0) o.logger.info({ deleted, before: before.toISOString() }, 'event retention: old events deleted');
+  // Incidents resolved before the same horizon go with their timelines: their signals are gone too.
+  const incidents = await o.store.incidents.deleteResolvedBefore(before);
+  if (incidents > 0) o.logger.info({ deleted: incidents, before: before.toISOString() }, 'event retention: old resolved incidents deleted');
   return deleted;
 }
 

@@ -46,6 +46,8 @@ export interface IncidentRepository {
   /** Newest opened first, keyset-paginated. @throws InputError naming the field on a bad limit or cursor. */
   list(query: IncidentQuery): Promise<Page<Incident>>;
   countOpenBySeverity(clusterId?: string): Promise<Record<IncidentSeverity, number>>;
+  /** Deletes incidents resolved before `before` (their timelines go with them), `batchSize` per statement; returns how many. */
+  deleteResolvedBefore(before: Date, batchSize?: number): Promise<number>;
   /** Open incidents not updated since `before` (wall clock; orphans of a stopped replica). */
   listStale(before: Date, limit?: number): Promise<Incident[]>;
 }

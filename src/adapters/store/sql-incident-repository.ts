@@ -183,6 +183,18 @@ export class SqlIncidentRepository implements IncidentRepository {
     return out;
   }
 
+  async deleteResolvedBefore(before: Date, batchSize = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const res = await this.sql.query(
+        `DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at < $1::timestamptz LIMIT $2)`,
+        [before.toISOString(), batchSize],
+      );
+      total += res.rowCount;
+      if (res.rowCount < batchSize) return total;
+    }
+  }
+
   async listStale(before: Date, limit = 500): Promise<Incident[]> {
     const res = await this.sql.query<Row>(`SELECT ${COLUMNS} FROM incidents WHERE status = 'open' AND category <> 'agent_offline' AND updated_at < $1::timestamptz ORDER BY updated_at LIMIT $2`, [
       before.toISOString(),

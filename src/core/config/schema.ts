@@ -191,7 +191,7 @@ export const configSchema = z.strictObject({
             'Repeats of an event (same cluster, involved object and reason) within windows of this length are stored as one event with a count and first/last timestamps. At most 1h; 0s stores every event on its own.',
           kind: 'duration',
         }),
-      event_retention: durationKey('720h', 'How long stored events are kept (by their last occurrence); older ones are deleted by a job every retention_interval. 0s: keep forever.'),
+      event_retention: durationKey('720h', 'How long stored events are kept (by their last occurrence), and resolved incidents (by resolution time); older ones are deleted by a job every retention_interval. 0s: keep forever.'),
       retention_interval: durationKey('1h', 'How often the retention job runs.'),
       liveness_sweep_interval: durationKey('5s', 'How often the manager looks for agents that missed 3 heartbeats (of their own interval) and marks them offline.'),
       commands_per_cluster: z.number().int().min(1).max(1000).default(8).meta({ description: 'Commands (POST /api/v1/commands) running at once per cluster in one API process; more are refused with 429.' }),
