@@ -36,12 +36,12 @@ import {
   machine,
   procStats,
   quantile,
-  seededRandom,
   startManagerProcess,
   waitUntil,
   type ManagerProcess,
   type ThrowawayDatabase,
 } from './bench-support.js';
+import { seededRandom } from '../core/random.js';
 
 export interface BenchIngestOptions {
   /** Synthetic agents (one cluster and one NATS connection each). */

@@ -20,7 +20,8 @@ import { errorMessage, type AgentMetrics, type PodMetrics } from '../contracts/i
 import { SqlMetricRepository, createStore, type Store } from '../adapters/store/index.js';
 import { silentLogger } from '../adapters/telemetry/index.js';
 import { instantQuery, parsePromQL, rangeQuery, type SelectFn } from '../core/promql/index.js';
-import { copyIn, createThrowawayDatabase, machine, quantile, seededRandom } from './bench-support.js';
+import { seededRandom } from '../core/random.js';
+import { copyIn, createThrowawayDatabase, machine, quantile } from './bench-support.js';
 
 export interface BenchMetricsOptions {
   pods: number;

@@ -2,7 +2,8 @@ import { silentLogger, type Logger } from '../adapters/telemetry/index.js';
 import { SimClock } from './clock.js';
 import { EventRecorder } from './event-recorder.js';
 import { res } from './resources.js';
-import { BehaviorRegistry, ImageRegistry, LogStore, NodeFaultRegistry, UsageStore, seededRandom, type SimContext } from './sim-context.js';
+import { BehaviorRegistry, ImageRegistry, LogStore, NodeFaultRegistry, UsageStore, type SimContext } from './sim-context.js';
+import { seededRandom } from '../core/random.js';
 import { ObjectStore } from './store/object-store.js';
 
 export interface CreateSimContextOptions {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as rng } from '../random.js';
 import { DEFAULT_ANOMALY_OPTIONS, detect, ewmaUpdate, validateAnomalyOptions, type Anomaly, type AnomalyOptions, type DetectorState } from './ewma.js';
 
 const MINUTE = 60_000;
 
-/** A deterministic pseudo-random sequence in [0, 1) (mulberry32), so noise is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function run(values: number[], o: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): { anomalies: (Anomaly & { index: number })[]; state: DetectorState | undefined } {
   let state: DetectorState | undefined;

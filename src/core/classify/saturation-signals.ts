@@ -194,7 +194,8 @@ export class SaturationDetector {
   }
 }
 
-interface GrowthReading {
+/** One container's reading in one collection. */
+interface ContainerReading {
   pod: KubeObject;
   podUid: string;
   namespace: string;
@@ -202,19 +203,15 @@ interface GrowthReading {
   container: string;
   at: string;
   now: string;
+}
+
+interface GrowthReading extends ContainerReading {
   memory: number;
   limit: number;
 }
 
-interface Reading {
+interface Reading extends ContainerReading {
   reason: string;
-  pod: KubeObject;
-  podUid: string;
-  namespace: string;
-  name: string;
-  container: string;
-  at: string;
-  now: string;
   message: string;
   tail: string;
   details: Record<string, number>;
