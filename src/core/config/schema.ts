@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { CLUSTER_ID_PATTERN, DURATION_PATTERN, parseDuration } from '../../contracts/index.js';
 import { metricsConfigSchema, prometheusConfigSchema } from './metrics-schema.js';
+import { llmConfigSchema } from './llm-schema.js';
 
 function durationKey(defaultValue: string, description: string) {
   return z
@@ -107,6 +108,13 @@ export const configSchema = z.strictObject({
       memory_growth_samples: z.number().int().min(2).max(100).default(6).meta({ description: 'MemoryGrowthTowardsLimit: consecutive metrics collections in which a container\'s working set must grow (with the two keys below).' }),
       memory_growth_horizon: durationKey('1h', 'MemoryGrowthTowardsLimit: fire when, at the pace of the growth, the working set reaches the memory limit within this long.'),
       buffer_size: z.number().int().min(1).max(10_000_000).default(1000).meta({ description: 'Events the agent keeps while the bus is unreachable.' }),
+      event_batch_max: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(500)
+        .meta({ description: 'Most events sent in one message on aetherius.agent.{cluster_id}.events (ADR 0016), within the bus\'s max payload. 1: one event per message on .event, as the architecture shows it.' }),
       enable_metrics: z.boolean().default(true).meta({ description: 'Collect and send metrics.' }),
       enable_events: z.boolean().default(true).meta({ description: 'Watch and send events.' }),
       journal_dir: z
@@ -207,6 +215,8 @@ export const configSchema = z.strictObject({
   metrics: metricsConfigSchema,
 
   prometheus: prometheusConfigSchema,
+
+  llm: llmConfigSchema,
 
   tracing: z
     .strictObject({

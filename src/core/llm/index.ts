@@ -1,0 +1,4 @@
+export * from './redact.js';
+export * from './budget.js';
+export * from './usage-ledger.js';
+export * from './assistant-prompts.js';
