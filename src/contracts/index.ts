@@ -9,3 +9,4 @@ export * from './remediation-actions.js';
 export * from './ai-messages.js';
 export * from './bus-messages.js';
 export * from './validate.js';
+export * from './prediction.js';

@@ -1,0 +1,3 @@
+export * from './theil-sen.js';
+export * from './holt-winters.js';
+export * from './predictors.js';
