@@ -124,7 +124,10 @@ describe('agent: no event lost across a 30 s NATS outage', () => {
     try {
       const received: string[] = [];
       const sub = await reader.consume({ stream: 'AETHERIUS_EVENTS', durable: 'noloss-reader', maxAckPending: 5000 }, (m) => {
-        received.push((m.json() as AgentEvent).id);
+        // One event per message, or a batch of them (ADR 0016).
+        const body = m.json() as AgentEvent | { events: AgentEvent[] };
+        if ('events' in body) for (const ev of body.events) received.push(ev.id);
+        else received.push(body.id);
       });
       // Settled: at least as many as produced, and nothing new for a second.
       let last = -1;

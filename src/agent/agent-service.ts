@@ -36,7 +36,7 @@ import { detectClusterId } from './cluster-id.js';
 import { CommandExecutor } from './command-executor.js';
 import { EventWatcher, stateSignalSettings } from './event-watcher.js';
 import { LogScanner, type LogScanReport } from './log-scanner.js';
-import { Outbox, type OutboxItem } from './outbox/index.js';
+import { EventBatchPublisher, Outbox } from './outbox/index.js';
 import { lockJournalDir } from './journal-lock.js';
 
 export const AGENT_CAPABILITIES = ['events', 'state_signals', 'metrics', 'commands.diagnostic'] as const;
@@ -156,14 +156,24 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       journalDir,
       journalMaxBytes: config.agent.journal_max_bytes,
       logger: log,
-      publish: async (item: OutboxItem) => {
+      publish: new EventBatchPublisher({
+        eventSubject,
+        batchSubject: agentSubject(clusterId, 'events'),
+        clusterId,
+        agentId,
+        maxEvents: config.agent.event_batch_max,
+        maxBytes: messageBudget,
         // The manager checks the header against the agent registered for the subject's cluster.
-        await bus.publish(item.subject, item.body, { msgId: item.id, headers: { [AGENT_ID_HEADER]: agentId } });
-        if (item.subject === eventSubject) {
-          eventsAcked++;
-          telemetry.eventsSent.inc({ severity: item.severity });
-        }
-      },
+        send: (subject, body, msgId) => bus.publish(subject, body, { msgId, headers: { [AGENT_ID_HEADER]: agentId } }),
+        onSent: (item) => {
+          if (item.subject === eventSubject) {
+            eventsAcked++;
+            telemetry.eventsSent.inc({ severity: item.severity });
+          }
+        },
+      }).publish,
+      // Room for two full batches in flight, so the next one is assembled while the last is acknowledged.
+      maxInFlight: Math.max(256, 2 * config.agent.event_batch_max),
       onDrop: (item, reason) => {
         if (item.subject === eventSubject) telemetry.eventsDropped.inc({ severity: item.severity, reason });
       },

@@ -22,7 +22,10 @@ import {
   RateLimitedError,
   agentSubjectAllClusters,
   errorMessage,
+  parseAgentSubject,
+  splitEventBatch,
   type AgentEvent,
+  type AgentEventBatch,
   type IncidentChange,
   type IncidentSeverity,
   type Severity,
@@ -67,7 +70,11 @@ export const DEFAULT_STREAM_RETRY_MS = 3_000;
 /** Severity rank, higher is worse. */
 const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 const INCIDENT_RANK: Record<IncidentSeverity, number> = { P3: 0, P2: 1, P1: 2, P0: 3 };
-const SUBJECTS: Record<StreamKind, string> = { events: agentSubjectAllClusters('event'), incidents: INTERNAL_SUBJECTS.incidentChanged };
+/** Events come one per message or batched (ADR 0016). */
+const SUBJECTS: Record<StreamKind, readonly string[]> = {
+  events: [agentSubjectAllClusters('event'), agentSubjectAllClusters('events')],
+  incidents: [INTERNAL_SUBJECTS.incidentChanged],
+};
 
 interface Frame {
   kind: StreamKind;
@@ -159,7 +166,7 @@ export class StreamHub {
   readonly #o: Required<Omit<StreamHubOptions, 'metrics'>>;
   readonly #telemetry: StreamTelemetry;
   readonly #clients = new Set<StreamClient>();
-  readonly #subscriptions = new Map<StreamKind, Subscription>();
+  readonly #subscriptions = new Map<StreamKind, Subscription[]>();
   readonly #lookup = sameClusterLookup();
   #reserved = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -247,22 +254,24 @@ export class StreamHub {
 
   #subscribe(kind: StreamKind): void {
     if (this.#subscriptions.has(kind)) return;
-    const subject = SUBJECTS[kind];
     this.#subscriptions.set(
       kind,
-      this.#o.bus.subscribe(subject, (msg) => this.#deliver(kind, msg)),
+      SUBJECTS[kind].map((subject) => this.#o.bus.subscribe(subject, (msg) => this.#deliver(kind, msg))),
     );
   }
 
   #deliver(kind: StreamKind, msg: BusMessage): void {
     if (this.#clients.size === 0) return;
-    const verdict = checkMessage<AgentEvent | IncidentChange>(msg, this.#lookup, this.#o.bus.maxPayloadBytes);
+    const verdict = checkMessage<AgentEvent | AgentEventBatch | IncidentChange>(msg, this.#lookup, this.#o.bus.maxPayloadBytes);
     if (!verdict.ok) {
       this.#o.logger.debug({ subject: msg.subject, reason: verdict.reason }, 'stream: invalid message skipped');
       return;
     }
-    const frame = kind === 'events' ? eventFrame(verdict.value as AgentEvent) : incidentFrame(verdict.value as IncidentChange);
-    for (const client of this.#clients) if (client.wants(frame)) client.send(frame.text);
+    let frames: Frame[];
+    if (kind === 'incidents') frames = [incidentFrame(verdict.value as IncidentChange)];
+    else if (parseAgentSubject(msg.subject)?.kind === 'events') frames = splitEventBatch(verdict.value as AgentEventBatch).valid.map(eventFrame);
+    else frames = [eventFrame(verdict.value as AgentEvent)];
+    for (const frame of frames) for (const client of this.#clients) if (client.wants(frame)) client.send(frame.text);
   }
 
   #remove(client: StreamClient, reason: CloseReason): void {
@@ -284,7 +293,7 @@ export class StreamHub {
     const idle = [...this.#subscriptions].filter(([kind]) => !needed.has(kind));
     for (const [kind] of idle) this.#subscriptions.delete(kind);
     await Promise.all(
-      idle.map(([kind, sub]) => sub.unsubscribe().catch((err: unknown) => this.#o.logger.warn({ kind, err: errorMessage(err) }, 'stream: unsubscribe failed'))),
+      idle.flatMap(([kind, subs]) => subs.map((sub) => sub.unsubscribe().catch((err: unknown) => this.#o.logger.warn({ kind, err: errorMessage(err) }, 'stream: unsubscribe failed')))),
     );
   }
 

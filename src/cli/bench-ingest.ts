@@ -4,8 +4,10 @@
  * deployed) and real PostgreSQL (a throwaway database, dropped afterwards).
  *
  * - Each synthetic agent is what a real agent is on the wire: its own NATS connection, a registration,
- *   and an Outbox (src/agent/outbox, the agent's own) publishing every event with its id as msgId,
- *   256 unacknowledged publishes in flight.
+ *   and an Outbox (src/agent/outbox, the agent's own) publishing through the agent's
+ *   EventBatchPublisher: up to `--event-batch` events per message on `aetherius.agent.{id}.events`
+ *   (ADR 0016; `--event-batch 1`: one event per message, each with its id as msgId), with the
+ *   agent's pipeline of unacknowledged publishes.
  * - The agents together offer `--rate` events per second for `--duration` seconds (`--rate 0`: as fast
  *   as their outboxes publish). `--repeat` is the share of events that repeat a recent object and
  *   reason of their agent (what aggregation folds); 0, the default, makes every event its own row.
@@ -26,7 +28,7 @@ import pg from 'pg';
 import { NatsBus, deleteNamespaceStreams } from '../adapters/bus/index.js';
 import { createLogger } from '../adapters/telemetry/index.js';
 import { STREAMS, SCHEMA_VERSION, agentSubject, errorMessage, type AgentEvent, type Severity } from '../contracts/index.js';
-import { Outbox } from '../agent/outbox/index.js';
+import { DEFAULT_MAX_EVENTS_PER_MESSAGE, EventBatchPublisher, Outbox } from '../agent/outbox/index.js';
 import {
   copyIn,
   copyOut,
@@ -54,6 +56,8 @@ export interface BenchIngestOptions {
   repeat: number;
   /** Manager processes sharing the durable consumer. */
   managers: number;
+  /** Events per message (agent.event_batch_max); 1: one per message. Default: the agent's default. */
+  eventBatch?: number;
   /**
    * Publish everything first, then start the managers and measure how fast they drain the stream: the
    * control plane's own rate, without the synthetic agents competing for the same cores (no latency).
@@ -84,6 +88,8 @@ export interface BenchIngestResult {
   managers: number;
   offered_rate: number | 'max';
   mode: 'live' | 'prefill';
+  /** Most events per NATS message the agents sent. */
+  event_batch: number;
   published_per_s: number;
   repeat: number;
   duration_s: number;
@@ -216,7 +222,8 @@ export async function runBenchIngest(options: BenchIngestOptions): Promise<numbe
     };
     if (!options.prefill) await startManagers();
 
-    say(`connecting ${options.agents} synthetic agents`);
+    const eventBatch = options.eventBatch ?? DEFAULT_MAX_EVENTS_PER_MESSAGE;
+    say(`connecting ${options.agents} synthetic agents (up to ${eventBatch} events per message)`);
     for (let i = 0; i < options.agents; i++) {
       let bus: NatsBus;
       try {
@@ -231,7 +238,16 @@ export async function runBenchIngest(options: BenchIngestOptions): Promise<numbe
         journalDir: join(dir, `agent-${i}`),
         journalMaxBytes: 512 * 1024 * 1024,
         logger,
-        publish: (item) => bus.publish(item.subject, item.body, { msgId: item.id }),
+        publish: new EventBatchPublisher({
+          eventSubject: agentSubject(clusterId, 'event'),
+          batchSubject: agentSubject(clusterId, 'events'),
+          clusterId,
+          agentId: `bench-agent-${i}`,
+          maxEvents: eventBatch,
+          maxBytes: () => Math.max(64 * 1024, bus.maxPayloadBytes - 16 * 1024),
+          send: (subject, body, msgId) => bus.publish(subject, body, { msgId }),
+        }).publish,
+        maxInFlight: Math.max(256, 2 * eventBatch),
       });
       agents.push({ index: i, clusterId, bus, outbox, seq: 0, recent: [], random: seededRandom(1000 + i) });
       if (options.prefill) continue; // nobody to answer yet
@@ -418,6 +434,7 @@ export async function runBenchIngest(options: BenchIngestOptions): Promise<numbe
       managers: options.managers,
       offered_rate: options.rate > 0 ? options.rate : 'max',
       mode: options.prefill ? 'prefill' : 'live',
+      event_batch: options.eventBatch ?? DEFAULT_MAX_EVENTS_PER_MESSAGE,
       published_per_s: Math.round(total / ((acked - t0) / 1000)),
       repeat: options.repeat,
       duration_s: Math.round((storedAt - tStart) / 100) / 10,

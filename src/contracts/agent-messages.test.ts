@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { z } from 'zod';
-import { AGENT_MESSAGE_SCHEMAS, agentCommand, agentEvent, agentHeartbeat, agentMetrics, agentRegister, agentResult } from './agent-messages.js';
+import { AGENT_MESSAGE_SCHEMAS, MAX_EVENTS_PER_BATCH, agentCommand, agentEvent, agentEventBatch, agentHeartbeat, agentMetrics, agentRegister, agentResult, splitEventBatch } from './agent-messages.js';
 import { InputError } from './errors.js';
 import { parseWith } from './validate.js';
 
@@ -142,6 +142,39 @@ describe('other agent messages', () => {
   });
 
   it('has a schema for every agent subject kind', () => {
-    expect(Object.keys(AGENT_MESSAGE_SCHEMAS).sort()).toEqual(['command', 'event', 'heartbeat', 'metrics', 'register', 'result']);
+    expect(Object.keys(AGENT_MESSAGE_SCHEMAS).sort()).toEqual(['command', 'event', 'events', 'heartbeat', 'metrics', 'register', 'result']);
+  });
+});
+
+describe('agentEventBatch', () => {
+  const ev = (id: string, clusterId = 'c1') => ({
+    schema_version: 1,
+    id,
+    cluster_id: clusterId,
+    timestamp: '2026-11-22T10:00:00Z',
+    type: 'k8s_event',
+    source: 'kubelet',
+    severity: 'high',
+    reason: 'BackOff',
+    message: 'Back-off restarting failed container',
+    namespace: 'shop',
+    labels: { kind: 'Pod', name: 'cart-1' },
+    raw_data: { count: 1, first_timestamp: '2026-11-22T10:00:00Z', last_timestamp: '2026-11-22T10:00:00Z' },
+  });
+
+  it('accepts an envelope of events and refuses an empty or oversized one, naming the field', () => {
+    expect(agentEventBatch.safeParse({ schema_version: 1, cluster_id: 'c1', agent_id: 'a', events: [ev('a')] }).success).toBe(true);
+    const empty = agentEventBatch.safeParse({ schema_version: 1, cluster_id: 'c1', events: [] });
+    expect(empty.error?.issues[0]?.path).toEqual(['events']);
+    const tooMany = agentEventBatch.safeParse({ schema_version: 1, cluster_id: 'c1', events: Array.from({ length: MAX_EVENTS_PER_BATCH + 1 }, (_, i) => ev(`e${i}`)) });
+    expect(tooMany.error?.issues[0]?.message).toMatch(/at most/);
+  });
+
+  it('splits a batch into valid events and invalid ones with their index, the field and the problem', () => {
+    const parts = splitEventBatch({ schema_version: 1, cluster_id: 'c1', events: [ev('a'), { ...ev('b'), reason: '' }, ev('c', 'c2'), 42] });
+    expect(parts.valid.map((e) => e.id)).toEqual(['a']);
+    expect(parts.invalid.map((i) => i.index)).toEqual([1, 2, 3]);
+    expect(parts.invalid[0]?.detail).toMatch(/^events\[1\]\.reason: /);
+    expect(parts.invalid[1]?.detail).toMatch(/^events\[2\]\.cluster_id: must equal the batch's cluster id "c1"/);
   });
 });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AgentMessageKind } from './subjects.js';
 import { clusterId, duration, id, schemaVersion, severity, stringMap, timestamp } from './common.js';
+import { toValidationIssues } from './validate.js';
 
 const MAX_MESSAGE_CHARS = 32_768;
 const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
@@ -227,11 +228,58 @@ export const agentResult = z.object({
 });
 export type AgentResult = z.infer<typeof agentResult>;
 
+// ---- events (a batch) ---------------------------------------------------------------------------
+
+/** Most events one `events` message may carry. */
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+/**
+ * Several events in one message on `aetherius.agent.{cluster_id}.events` (ADR 0016). The envelope is
+ * validated here; each element is validated on its own by the consumer against `agentEvent`, so that
+ * one bad event is dead-lettered alone and its batch-mates are stored.
+ */
+export const agentEventBatch = z.object({
+  schema_version: schemaVersion,
+  cluster_id: clusterId,
+  agent_id: id.optional(),
+  events: z
+    .array(z.unknown())
+    .min(1, 'must hold at least one event')
+    .max(MAX_EVENTS_PER_BATCH, `must hold at most ${MAX_EVENTS_PER_BATCH} events`),
+});
+export type AgentEventBatch = z.infer<typeof agentEventBatch>;
+
+export interface EventBatchParts {
+  valid: AgentEvent[];
+  /** Each invalid element, with a detail naming `events[i].field` and the problem. */
+  invalid: { index: number; element: unknown; detail: string }[];
+}
+
+/** Validates each event of a batch on its own; an event must carry the batch's cluster id. Never throws. */
+export function splitEventBatch(batch: AgentEventBatch): EventBatchParts {
+  const parts: EventBatchParts = { valid: [], invalid: [] };
+  for (const [index, element] of batch.events.entries()) {
+    const parsed = agentEvent.safeParse(element);
+    if (!parsed.success) {
+      const detail = toValidationIssues(parsed.error)
+        .map((i) => `events[${index}].${i.path}: ${i.message}`)
+        .join('; ');
+      parts.invalid.push({ index, element, detail });
+    } else if (parsed.data.cluster_id !== batch.cluster_id) {
+      parts.invalid.push({ index, element, detail: `events[${index}].cluster_id: must equal the batch's cluster id ${JSON.stringify(batch.cluster_id)}` });
+    } else {
+      parts.valid.push(parsed.data);
+    }
+  }
+  return parts;
+}
+
 /** The schema for each agent subject kind. */
 export const AGENT_MESSAGE_SCHEMAS = {
   register: agentRegister,
   heartbeat: agentHeartbeat,
   event: agentEvent,
+  events: agentEventBatch,
   metrics: agentMetrics,
   command: agentCommand,
   result: agentResult,

@@ -23,7 +23,7 @@ describe('schemaForSubject', () => {
     for (const subject of [...Object.values(INTERNAL_SUBJECTS), ...Object.values(AI_SUBJECTS)]) {
       expect(schemaForSubject(subject), subject).toBeDefined();
     }
-    expect(SUBJECT_SCHEMAS.size).toBe(6 + Object.keys(INTERNAL_SUBJECTS).length + Object.keys(AI_SUBJECTS).length);
+    expect(SUBJECT_SCHEMAS.size).toBe(7 + Object.keys(INTERNAL_SUBJECTS).length + Object.keys(AI_SUBJECTS).length);
   });
 
   it('returns undefined for wildcards, unknown subjects and inherited property names', () => {

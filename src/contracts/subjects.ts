@@ -1,7 +1,10 @@
 import { CLUSTER_ID_PATTERN } from './common.js';
 
-/** The kinds of message an agent exchanges with the control plane, one subject each. */
-export const AGENT_MESSAGE_KINDS = ['register', 'heartbeat', 'event', 'metrics', 'command', 'result'] as const;
+/**
+ * The kinds of message an agent exchanges with the control plane, one subject each. `events` is ours,
+ * not the architecture's: several events in one envelope (docs/adr/0016-batched-event-messages.md).
+ */
+export const AGENT_MESSAGE_KINDS = ['register', 'heartbeat', 'event', 'events', 'metrics', 'command', 'result'] as const;
 export type AgentMessageKind = (typeof AGENT_MESSAGE_KINDS)[number];
 
 /**
@@ -61,7 +64,7 @@ const HOUR_MS = 3_600_000;
  * of learning feedback.
  */
 export const STREAMS = {
-  events: { name: 'AETHERIUS_EVENTS', subjects: [agentSubjectAllClusters('event')], description: 'agent events', maxAgeMs: 72 * HOUR_MS },
+  events: { name: 'AETHERIUS_EVENTS', subjects: [agentSubjectAllClusters('event'), agentSubjectAllClusters('events')], description: 'agent events, one per message or batched', maxAgeMs: 72 * HOUR_MS },
   metrics: { name: 'AETHERIUS_METRICS', subjects: [agentSubjectAllClusters('metrics')], description: 'agent metrics', maxAgeMs: 24 * HOUR_MS },
   results: { name: 'AETHERIUS_RESULTS', subjects: [agentSubjectAllClusters('result')], description: 'command results from agents', maxAgeMs: 72 * HOUR_MS },
   internal: { name: 'AETHERIUS_INTERNAL', subjects: ['internal.>'], description: 'control plane to orchestrator and reasoning', maxAgeMs: 7 * 24 * HOUR_MS },

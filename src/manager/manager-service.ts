@@ -14,7 +14,9 @@ import {
   SCHEMA_VERSION,
   STREAMS,
   agentSubjectAllClusters,
+  parseAgentSubject,
   type AgentEvent,
+  type AgentEventBatch,
   type AgentHeartbeat,
   type AgentRegister,
   type AgentResult,
@@ -25,6 +27,7 @@ import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
 import type { Config } from '../core/config/index.js';
 import type { RunningService } from '../core/targets.js';
 import { EventBatcher } from './event-batcher.js';
+import { takeEventBatch } from './event-batch-intake.js';
 import { AgentIdentity } from './agent-identity.js';
 import { agentAlert, startAgentLiveness } from './agent-liveness.js';
 import { startEventRetention } from './event-retention.js';
@@ -142,7 +145,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
   );
 
   subscriptions.push(
-    await consumeValidated<AgentEvent>(
+    await consumeValidated<AgentEvent | AgentEventBatch>(
       bus,
       {
         stream: STREAMS.events.name,
@@ -157,10 +160,15 @@ export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
         prefetch: config.manager.ingest_batch_size,
       },
       lookup,
-      (event, raw) => {
-        const checked = identity.checkEvent(event.cluster_id, raw);
-        if (checked) return checked.then(() => batcher.add(event, raw));
-        batcher.add(event, raw);
+      (value, raw) => {
+        // One stream, two shapes: an event per message (the architecture's) or a batch (ADR 0016).
+        const take =
+          parseAgentSubject(raw.subject)?.kind === 'events'
+            ? () => takeEventBatch(bus, value as AgentEventBatch, raw, (event, share) => batcher.add(event, share), boundary).then(() => undefined)
+            : () => batcher.add(value as AgentEvent, raw);
+        const checked = identity.checkEvent(value.cluster_id, raw);
+        if (checked) return checked.then(take);
+        take();
       },
       boundary,
     ),

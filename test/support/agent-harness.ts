@@ -80,6 +80,15 @@ export async function startAgentHarness(options: AgentHarnessOptions): Promise<A
       list.push(body);
       if (kind === 'event') events.push(body as AgentEvent);
     }));
+    // The agent batches events (ADR 0016): recorded as if each had come alone.
+    if (kind === 'event') {
+      subscriptions.push(bus.subscribe(agentSubject(options.clusterId, 'events'), (m: BusMessage) => {
+        for (const ev of (m.json() as { events: AgentEvent[] }).events) {
+          list.push(ev);
+          events.push(ev);
+        }
+      }));
+    }
   }
   const metrics = new Metrics({ target: 'agent', collectDefault: false });
   const health = new Health(metrics);

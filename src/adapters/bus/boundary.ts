@@ -185,17 +185,31 @@ export function subscribeValidated<T = unknown>(
 }
 
 /** Logs, counts and dead-letters a rejected message; false when the dead-letter publish failed. */
-async function reject(bus: Bus, msg: BusMessage, verdict: { reason: RejectReason; detail: string }, deps: BoundaryDeps): Promise<boolean> {
-  const { subject } = msg;
+function reject(bus: Bus, msg: BusMessage, verdict: { reason: RejectReason; detail: string }, deps: BoundaryDeps): Promise<boolean> {
+  return deadLetter(bus, { subject: msg.subject, data: msg.data, headers: msg.headers }, verdict, deps);
+}
+
+/**
+ * Logs, counts and dead-letters one rejected payload — a whole message, or one part of a batch that
+ * was rejected alone — on `aetherius.deadletter.{subject}` with the reason in its headers.
+ * @returns false when the dead-letter publish failed (the caller should have the message redelivered).
+ */
+export async function deadLetter(
+  bus: Bus,
+  rejected: { subject: string; data: Uint8Array | string; headers: Readonly<Record<string, string>> },
+  verdict: { reason: RejectReason; detail: string },
+  deps: BoundaryDeps,
+): Promise<boolean> {
+  const { subject } = rejected;
   const { reason, detail } = verdict;
   deps.logger.warn({ subject, reason, detail: headerValue(detail, MAX_REJECT_DETAIL_CHARS) }, 'bus message rejected');
   deps.metrics?.rejectedMessages.inc({ subject: subjectPattern(subject), reason });
   // A dead letter that fails validation again is not dead-lettered again (no loop).
   if (subject.startsWith(`${DEAD_LETTER_PREFIX}.`)) return true;
   try {
-    await bus.publish(deadLetterSubject(subject), msg.data, {
+    await bus.publish(deadLetterSubject(subject), rejected.data, {
       headers: {
-        ...msg.headers,
+        ...rejected.headers,
         [REJECT_REASON_HEADER]: reason,
         [REJECT_DETAIL_HEADER]: headerValue(detail, MAX_REJECT_DETAIL_CHARS),
         [ORIGINAL_SUBJECT_HEADER]: subject,
