@@ -1,7 +1,9 @@
 /**
  * Discovery documents: `/version`, `/api`, `/apis`, `/apis/<group>`, and the APIResourceList of each
  * group version, built from the RESOURCES registry plus policy/v1 PodDisruptionBudgets: `kubectl drain`
- * only evicts when the server has the policy group, and discovery clients reject an empty group.
+ * only evicts when the server has the policy group, and discovery clients reject an empty group; and
+ * core/v1 ReplicationControllers: `kubectl cluster-info dump` lists them in every namespace and stops
+ * at the first list that fails.
  */
 import { RESOURCES, apiGroups, findResource, type ResourceType } from '../resources.js';
 
@@ -30,6 +32,18 @@ const EXTRA_RESOURCES: readonly ResourceType[] = [
     verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
     subresources: ['status'],
   },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'replicationcontrollers',
+    singular: 'replicationcontroller',
+    kind: 'ReplicationController',
+    namespaced: true,
+    shortNames: ['rc'],
+    categories: ['all'],
+    verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: ['status'],
+  },
 ];
 
 const SERVED: readonly ResourceType[] = [...RESOURCES, ...EXTRA_RESOURCES];
@@ -41,7 +55,7 @@ export function lookupResource(group: string, version: string, resource: string)
 
 function allGroups(): { name: string; versions: string[] }[] {
   const groups = apiGroups();
-  for (const t of EXTRA_RESOURCES) if (!groups.some((g) => g.name === t.group)) groups.push({ name: t.group, versions: [t.version] });
+  for (const t of EXTRA_RESOURCES) if (t.group && !groups.some((g) => g.name === t.group)) groups.push({ name: t.group, versions: [t.version] });
   return groups;
 }
 

@@ -1,0 +1,2 @@
+export * from './match-causes.js';
+export * from './parse-runbook.js';
