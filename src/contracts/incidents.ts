@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { eventCategory, objectRef } from './agent-messages.js';
+import { recommendation, rootCauseCandidate, rootCauseFinding } from './ai-messages.js';
 import { clusterId, id, schemaVersion, timestamp } from './common.js';
 
 /**
@@ -46,6 +47,22 @@ export const blastRadius = z.object({
 });
 export type BlastRadius = z.infer<typeof blastRadius>;
 
+/**
+ * The reasoning service's latest analysis of an incident: the rest of the analysis reply
+ * (`ai.reasoning.request`) beside `root_cause`.
+ */
+export const incidentDiagnosis = z.object({
+  status: z.enum(['completed', 'partial', 'failed']),
+  candidates: z.array(rootCauseCandidate).max(64),
+  recommendations: z.array(recommendation).max(32),
+  /** Workloads failing because of the root cause. */
+  impacted: z.array(incidentResource).max(256),
+  diagnosed_at: timestamp,
+  /** Why there is no root cause, or why it is only a best guess. */
+  note: z.string().max(4096).optional(),
+});
+export type IncidentDiagnosis = z.infer<typeof incidentDiagnosis>;
+
 export const incident = z.object({
   id,
   cluster_id: clusterId,
@@ -71,6 +88,9 @@ export const incident = z.object({
   /** `auto` (healthy for the configured window) or who resolved it, with why. */
   resolution: z.object({ by: z.string().min(1).max(253), reason: z.string().max(2048) }).nullable(),
   suggested_workflow: z.string().max(253).optional(),
+  /** The latest diagnosis's root cause (the analysis reply's shape); null until one is made or when none stands out. */
+  root_cause: rootCauseFinding.nullable().optional(),
+  diagnosis: incidentDiagnosis.nullable().optional(),
 });
 export type Incident = z.infer<typeof incident>;
 

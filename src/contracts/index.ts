@@ -10,3 +10,4 @@ export * from './ai-messages.js';
 export * from './bus-messages.js';
 export * from './validate.js';
 export * from './prediction.js';
+export * from './knowledge.js';

@@ -28,6 +28,8 @@ export interface IncidentRepository {
   open(draft: IncidentDraft, timeline: readonly TimelineEntry[]): Promise<{ incident: Incident; created: boolean }>;
   /** Updates the open incident for `key`; undefined when none is open. */
   update(draft: IncidentDraft, timeline: readonly TimelineEntry[]): Promise<Incident | undefined>;
+  /** Records the latest diagnosis and its timeline entry; undefined when there is no such incident. */
+  setDiagnosis(id: string, rootCause: Incident['root_cause'], diagnosis: NonNullable<Incident['diagnosis']>, entry: TimelineEntry): Promise<Incident | undefined>;
   /**
    * Resolves the open incident for `key`; undefined when none is open, or when `quietSince` is given and
    * its `last_seen` is not older (another replica saw a newer signal).

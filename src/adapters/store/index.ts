@@ -15,3 +15,5 @@ export * from './sql-cluster-health.js';
 export * from './metric-store.js';
 export * from './sql-metric-repository.js';
 export * from './metrics-migration.js';
+export * from './knowledge-migration.js';
+export * from './sql-knowledge-repository.js';

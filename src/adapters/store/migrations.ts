@@ -9,6 +9,8 @@ import type { MigrationStatus, Migrator, SqlClient } from './store.js';
 import { incidentsMigration } from './incidents-migration.js';
 import { eventAggregationMigration } from './event-aggregation-migration.js';
 import { metricsMigration } from './metrics-migration.js';
+import { incidentDiagnosisMigration } from './incident-diagnosis-migration.js';
+import { knowledgeMigration } from './knowledge-migration.js';
 
 export interface Migration {
   /** Positive, strictly increasing in `MIGRATIONS`. */
@@ -153,7 +155,7 @@ ALTER TABLE events DROP COLUMN search;
 };
 
 /** Every migration, oldest first. Append only. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([initialSchema, eventSearch, incidentsMigration, metricsMigration, eventAggregationMigration]);
+export const MIGRATIONS: readonly Migration[] = Object.freeze([initialSchema, eventSearch, incidentsMigration, metricsMigration, eventAggregationMigration, knowledgeMigration, incidentDiagnosisMigration]);
 
 /** SHA-256 (hex) of a migration's `up` SQL, as recorded when it is applied. */
 export function migrationChecksum(m: Pick<Migration, 'up'>): string {

@@ -10,13 +10,18 @@ import type { IncidentDraft, IncidentQuery, IncidentRepository } from './inciden
 import type { Page, SqlClient } from './store.js';
 
 const COLUMNS = `id, cluster_id, status, severity, category, title, resource, namespace, affected, blast_radius, signal_count,
-  reasons, first_seen, last_seen, opened_at, updated_at, resolved_at, resolution, suggested_workflow`;
+  reasons, first_seen, last_seen, opened_at, updated_at, resolved_at, resolution, suggested_workflow, root_cause, diagnosis`;
 
-type Row = Omit<Incident, 'namespace' | 'suggested_workflow'> & { namespace: string | null; suggested_workflow: string | null };
+type Row = Omit<Incident, 'namespace' | 'suggested_workflow' | 'root_cause' | 'diagnosis'> & {
+  namespace: string | null;
+  suggested_workflow: string | null;
+  root_cause: Incident['root_cause'] | null;
+  diagnosis: Incident['diagnosis'] | null;
+};
 
 function toIncident(row: Row): Incident {
-  const { namespace, suggested_workflow, ...rest } = row;
-  const out: Incident = rest;
+  const { namespace, suggested_workflow, root_cause, diagnosis, ...rest } = row;
+  const out: Incident = { ...rest, root_cause: root_cause ?? null, diagnosis: diagnosis ?? null };
   if (namespace !== null) out.namespace = namespace;
   if (suggested_workflow !== null) out.suggested_workflow = suggested_workflow;
   return out;
@@ -128,6 +133,25 @@ export class SqlIncidentRepository implements IncidentRepository {
     const res = await this.sql.query<{ cluster_id: string; correlation_key: string }>(`SELECT cluster_id, correlation_key FROM incidents WHERE id = $1`, [id]);
     const row = res.rows[0];
     return row ? { cluster_id: row.cluster_id, key: row.correlation_key } : undefined;
+  }
+
+  /**
+   * Records the latest diagnosis of an incident and its timeline entry; does not touch `updated_at`
+   * (a diagnosis is not a change in the cluster). Resolved incidents keep their last diagnosis.
+   * @returns the incident, or undefined when there is no such incident.
+   */
+  async setDiagnosis(id: string, rootCause: Incident['root_cause'], diagnosis: NonNullable<Incident['diagnosis']>, entry: TimelineEntry): Promise<Incident | undefined> {
+    return this.sql.transaction(async (tx) => {
+      const res = await tx.query<Row>(`UPDATE incidents SET root_cause = $2::jsonb, diagnosis = $3::jsonb WHERE id = $1 RETURNING ${COLUMNS}`, [
+        id,
+        rootCause ? JSON.stringify(rootCause) : null,
+        JSON.stringify(diagnosis),
+      ]);
+      const row = res.rows[0];
+      if (!row) return undefined;
+      await appendTimeline(tx, id, [entry]);
+      return toIncident(row);
+    });
   }
 
   async appendTimeline(id: string, entries: readonly TimelineEntry[]): Promise<void> {

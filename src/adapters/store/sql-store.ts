@@ -13,8 +13,9 @@ import { SqlClusterRepository } from './sql-cluster-repository.js';
 import { SqlCommandRepository } from './sql-command-repository.js';
 import { SqlEventRepository } from './sql-event-repository.js';
 import { SqlIncidentRepository } from './sql-incident-repository.js';
+import { SqlKnowledgeRepository } from './sql-knowledge-repository.js';
 import type { IncidentRepository } from './incident-store.js';
-import type { AgentRepository, ClusterRepository, CommandRepository, EventRepository, Migrator, SqlClient, Store } from './store.js';
+import type { AgentRepository, ClusterRepository, CommandRepository, EventRepository, KnowledgeRepository, Migrator, SqlClient, Store } from './store.js';
 
 export const DEFAULT_PING_TIMEOUT_MS = 5_000;
 
@@ -88,6 +89,7 @@ class SqlStore implements Store {
   readonly events: EventRepository;
   readonly commands: CommandRepository;
   readonly incidents: IncidentRepository;
+  readonly knowledge: KnowledgeRepository;
 
   constructor(
     readonly kind: 'postgres' | 'pglite',
@@ -100,6 +102,7 @@ class SqlStore implements Store {
     this.events = new SqlEventRepository(sql);
     this.commands = new SqlCommandRepository(sql);
     this.incidents = new SqlIncidentRepository(sql);
+    this.knowledge = new SqlKnowledgeRepository(sql);
   }
 
   async ping(): Promise<void> {

@@ -6,6 +6,20 @@
  */
 import type { IncidentRepository } from './incident-store.js';
 import type { AgentCommand, AgentEvent, AgentHeartbeat, AgentRegister, AgentResult, Severity } from '../../contracts/index.js';
+import type {
+  FeedbackData,
+  FeedbackOutcome,
+  KnowledgeCase,
+  KnowledgeNode,
+  KnowledgeNodeKind,
+  KnowledgeQueryInput,
+  KnowledgeQueryResult,
+  KnowledgeUpdateInput,
+  KnowledgeUpdateResult,
+  ModelInfo,
+  ModelMetrics,
+} from '../../contracts/index.js';
+import type { KnowledgeGraph, LearningState } from '../../core/knowledge/index.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -239,6 +253,108 @@ export interface CommandRepository {
   getResult(commandId: string): Promise<CommandResultRecord | undefined>;
 }
 
+export interface KnowledgeSearchOptions {
+  /** Default: every kind. */
+  kinds?: readonly KnowledgeNodeKind[];
+  /** 1–100; default 20. */
+  limit?: number;
+}
+
+/** What the seed changed: nodes and edges inserted or refreshed (0 and 0 when run again on the same catalogs). */
+export interface SeedResult {
+  nodes: number;
+  edges: number;
+}
+
+/** A diagnosis as the reasoning service records it, before anyone judges it. */
+export interface CaseDraft {
+  /** Usually the analysis request id, which feedback names as `request_id`. */
+  id: string;
+  /** Default `rca-rules`. */
+  model?: string;
+  cluster_id?: string;
+  incident_id?: string;
+  request_id?: string;
+  predicted_root_cause: string;
+  confidence?: number;
+  /** src/core/knowledge/fingerprint.ts. */
+  fingerprint?: readonly string[];
+  /** `<cause>.<evidence id>` of every evidence item whose ratio the diagnosis applied, any hypothesis. */
+  fired_evidence?: readonly string[];
+  resource?: { kind: string; name: string; namespace?: string };
+  /** The analysis itself, kept for audit. */
+  diagnosis?: unknown;
+}
+
+/** What a feedback message does not carry; each part, when given, updates the case. */
+export interface FeedbackContext {
+  /** Default: the feedback's request_id, else its incident's latest case (or incident_id), else its own id. */
+  case_id?: string;
+  /** Default `rca-rules`. */
+  model?: string;
+  /** Default: what `recordCase` stored for the case. */
+  fired_evidence?: readonly string[];
+  fingerprint?: readonly string[];
+  confidence?: number;
+  resource?: { kind: string; name: string; namespace?: string };
+  diagnosis?: unknown;
+}
+
+/** What a model has learned, ready for `AnalyzeOptions.priors` / `.weights` of the root-cause engine. */
+export interface LearnedModel {
+  model: string;
+  /** Incremented by every recorded feedback. */
+  version: number;
+  updated_at: string | null;
+  /** Base priors from the seeded cause nodes, counts from feedback. */
+  state: LearningState;
+  priors: Map<string, number>;
+  weights: Map<string, number>;
+}
+
+/** The knowledge graph, similar cases and learning from feedback (docs/knowledge.md). */
+export interface KnowledgeRepository {
+  /**
+   * Upserts the catalog graph in one transaction. Idempotent: running it again changes nothing;
+   * nodes and edges operators or feedback added survive, and so do their edits of catalog edges.
+   */
+  seed(graph: KnowledgeGraph): Promise<SeedResult>;
+  /**
+   * Nodes whose key or props contain every word of `text` (case-insensitive), exact key first.
+   * @throws InputError naming `q`, `kinds` or `limit`.
+   */
+  search(text: string, options?: KnowledgeSearchOptions): Promise<KnowledgeNode[]>;
+  /**
+   * `impact_radius`, `solutions` or `similar_cases` (src/contracts/knowledge.ts).
+   * @throws InputError naming the field of a malformed query; NotFoundError for an unknown start node or cause.
+   */
+  query(q: KnowledgeQueryInput): Promise<KnowledgeQueryResult>;
+  /**
+   * Upserts nodes (props merged) and edges in one transaction.
+   * @throws InputError naming the field, e.g. `edges.2.from` when that node does not exist.
+   */
+  update(body: KnowledgeUpdateInput): Promise<KnowledgeUpdateResult>;
+  /** Records (or re-records) a diagnosis so that later feedback finds its fingerprint and fired evidence. */
+  recordCase(draft: CaseDraft): Promise<KnowledgeCase>;
+  getCase(id: string): Promise<KnowledgeCase | undefined>;
+  /**
+   * In one transaction: stores the feedback, updates its case, applies the learning rule to the model's
+   * state under a row lock, and counts a remediation's outcome on the cause's RESOLVED_BY edge.
+   * Idempotent by feedback id: a redelivery returns `duplicate: true` and learns nothing.
+   * @throws InputError when the feedback is malformed or contradicts itself; ConflictError when its id
+   *   was recorded with different content.
+   */
+  recordFeedback(feedback: FeedbackData, context?: FeedbackContext): Promise<FeedbackOutcome>;
+  /** The priors and weights a model has learned (nothing learned yet: the seeded priors, no weights). */
+  learning(model?: string): Promise<LearnedModel>;
+  models(): Promise<ModelInfo[]>;
+  /**
+   * Accuracy of a model on its recorded cases.
+   * @throws NotFoundError for a model with no cases and no state (other than the default).
+   */
+  modelMetrics(model?: string): Promise<ModelMetrics>;
+}
+
 export interface MigrationStatus {
   version: number;
   name: string;
@@ -268,6 +384,7 @@ export interface Store {
   readonly events: EventRepository;
   readonly commands: CommandRepository;
   readonly incidents: IncidentRepository;
+  readonly knowledge: KnowledgeRepository;
   /** Round trip to the database (readiness). @throws UnavailableError */
   ping(): Promise<void>;
   /** Closes the pool / the embedded database. Idempotent. */

@@ -1,0 +1,3 @@
+export * from './learning.js';
+export * from './fingerprint.js';
+export * from './seed.js';
