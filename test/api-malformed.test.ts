@@ -66,7 +66,7 @@ describe('REST API under malformed input', () => {
   beforeAll(async () => {
     db = await createTestDatabase('aet_fuzz');
     const { config } = resolveConfig({ env: { AETHERIUS_DATABASE_URL: db.url, AETHERIUS_SERVER_PORT: '0', AETHERIUS_LOG_LEVEL: 'silent' } });
-    app = await startApp({ config, services: ['manager', 'api'], logger: silentLogger() });
+    app = await startApp({ config, services: ['manager', 'api', 'reasoning'], logger: silentLogger() });
   });
 
   afterAll(async () => {

@@ -76,7 +76,7 @@ describe('aetherius binary', () => {
     expect(r.stderr).toContain('KUBECONFIG is not set');
   });
 
-  it.each(['orchestrator', 'reasoning'])('start --target %s says plainly it is not implemented yet', async (target) => {
+  it.each(['orchestrator'])('start --target %s says plainly it is not implemented yet', async (target) => {
     const r = await runCli(['start', '--target', target]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`the '${target}' target is not implemented yet`);
@@ -94,7 +94,7 @@ describe('aetherius binary', () => {
       expect(body.checks['database']?.status).toBe('up');
       expect(body.checks['bus']?.status).toBe('up');
       // No cluster here: the agent is skipped in `all` (a named `--target agent` fails instead, above).
-      expect(body.components).toMatchObject({ manager: 'running', api: 'running', agent: 'disabled' });
+      expect(body.components).toMatchObject({ manager: 'running', api: 'running', reasoning: 'running', agent: 'disabled' });
       expect(server.logs()).toContain('agent skipped: no cluster to watch');
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain('aetherius_dependency_up');

@@ -12,6 +12,7 @@ import type { HttpServer } from '../adapters/http/index.js';
 import type { Store } from '../adapters/store/index.js';
 import type { Health, Logger, Metrics } from '../adapters/telemetry/index.js';
 import { addAgentRoutes } from './agent-routes.js';
+import { addAnalyzeRoutes, type AnalyzeRouteOptions } from './analyze-routes.js';
 import { addClusterRoutes } from './cluster-routes.js';
 import { addStreamRoutes, type StreamRouteOptions } from './stream-routes.js';
 import { addCommandRoutes, type CommandRouteOptions } from './command-routes.js';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   stream?: Omit<StreamRouteOptions, 'bus' | 'logger' | 'metrics'>;
   /** `GET /api/v1/metrics/range` and `/query`; without it those routes are not served. */
   metricQueries?: Omit<MetricRouteOptions, 'store'>;
+  /** `POST /api/v1/analyze/*`, answered by the reasoning service over the bus; without it not served. */
+  analysis?: AnalyzeRouteOptions;
   version?: string;
 }
 
@@ -91,6 +94,7 @@ export function registerApiRoutes(app: HttpServer, deps: ApiDeps): ApiRoutes {
 
   if (deps.commands) addCommandRoutes(routes, { store, ...deps.commands });
   addIncidentRoutes(routes, { store, bus: deps.bus });
+  if (deps.analysis) addAnalyzeRoutes(routes, deps.analysis);
   if (deps.metricQueries) addMetricRoutes(routes, { store, ...deps.metricQueries });
 
   const document = () => routes.openapi({ title: 'Aetherius API', version: deps.version ?? '0.0.0' });

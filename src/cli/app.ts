@@ -62,6 +62,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const started: RunningService[] = [];
   let bus: Bus | undefined;
   let store: Store | undefined;
+  /** This process's REST API, once it listens (the reasoning service gathers context through it). */
+  let ownUrl: string | undefined;
 
   const stopAll = async () => {
     for (const s of [...started].reverse()) await s.stop().catch((err: unknown) => logger.error({ err, service: s.name }, 'service did not stop cleanly'));
@@ -74,7 +76,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       logger.warn({ target: s, reason: NOT_IMPLEMENTED[s] }, 'target not implemented yet; skipped');
     }
 
-    const needsStore = runnable.includes('manager') || runnable.includes('api');
+    const needsStore = runnable.includes('manager') || runnable.includes('api') || runnable.includes('reasoning');
     if (needsStore) {
       // Services are loaded on use: an agent-only process never loads the database drivers or the manager.
       const { createStore } = await import('../adapters/store/index.js');
@@ -92,7 +94,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       logger.info({ store: s.kind }, 'store ready');
     }
 
-    if (runnable.includes('manager') || runnable.includes('agent') || runnable.includes('api')) {
+    if (runnable.includes('manager') || runnable.includes('agent') || runnable.includes('api') || runnable.includes('reasoning')) {
       bus = await createBus(busOptions(config.bus), { logger, metrics });
       const b = bus;
       cleanups.push(() => b.close());
@@ -141,6 +143,10 @@ export async function startApp(options: AppOptions): Promise<App> {
         logger.warn({ reason: err.message }, 'agent skipped: no cluster to watch (set kube.kubeconfig or KUBECONFIG, or run in a cluster)');
       }
     }
+    if (runnable.includes('reasoning') && bus) {
+      const { startReasoning } = await import('../reasoning/index.js');
+      started.push(await startReasoning({ config, bus, store, logger, metrics, health, apiUrl: () => ownUrl }));
+    }
     if (runnable.includes('api') && store && http) {
       const { registerApiRoutes, loadApprovalKey } = await import('../api/index.js');
       const approvalKey = await loadApprovalKey(config.remediation);
@@ -154,6 +160,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         stream: { maxStreams: config.server.max_streams },
         metricQueries: { metrics: config.metrics, prometheus: config.prometheus },
         commands: { bus, perCluster: config.manager.commands_per_cluster, maxTimeoutMs: config.manager.command_timeout_max, approvalKey, logger },
+        ...(bus ? { analysis: { bus, timeoutMs: config.reasoning.request_timeout } } : {}),
       });
       health.setComponent('api', 'running');
     }
@@ -161,6 +168,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const address = await listen({ host: config.server.host, port: config.server.port });
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
+    if (runnable.includes('api')) ownUrl = url.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://[::1]:');
     logger.info({ url, services: runnable, notImplemented: missing }, 'aetherius started');
 
     let stopping: Promise<void> | undefined;

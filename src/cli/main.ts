@@ -49,6 +49,7 @@ function positiveInt(value: string): number {
 }
 
 type BenchIngestCliOptions = BenchIngestOptions;
+type AnalyzeCliOptions = import('./analyze.js').AnalyzeCliOptions;
 
 /** Runs the command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -222,6 +223,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { runBenchIdle } = await import('./bench-idle.js');
     exitCode = await runBenchIdle();
   });
+
+  program
+    .command('analyze')
+    .description('diagnose a cluster offline: a `kubectl cluster-info dump --output-directory DIR --all-namespaces` directory, or `kubectl get … -o json` files')
+    .option('--dump <dir>', 'a kubectl cluster-info dump directory')
+    .option('-f, --file <file...>', 'files of kubectl get … -o json output')
+    .option('--resource <ref>', 'rank causes related to this object first: Kind/namespace/name or Kind/name')
+    .option('--rules <dir>', 'root-cause rule directory (default: the built-in rules/)')
+    .option('--min-confidence <p>', 'a root cause below this is reported as a best guess (exit 1)', fraction)
+    .option('--json', 'print the analysis as JSON (the API\'s reply shape)')
+    .action(async (opts: AnalyzeCliOptions) => {
+      const { runAnalyze } = await import('./analyze.js');
+      exitCode = await runAnalyze(opts);
+    });
 
   const scenario = program.command('scenario').description('list and validate fault scenarios');
   scenario

@@ -11,7 +11,6 @@ export type Target = (typeof TARGETS)[number];
 /** Services not built yet, with the issue that builds them. They say so instead of pretending. */
 export const NOT_IMPLEMENTED: Readonly<Partial<Record<ServiceName, string>>> = {
   orchestrator: 'the orchestrator arrives with a later issue (workflows and remediation)',
-  reasoning: 'the reasoning service arrives with issue 6 (root causes, prediction, knowledge graph)',
 };
 
 /**

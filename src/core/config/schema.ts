@@ -218,6 +218,28 @@ export const configSchema = z.strictObject({
 
   llm: llmConfigSchema,
 
+  reasoning: z
+    .strictObject({
+      rules_dir: z
+        .string()
+        .default('')
+        .meta({ description: 'Directory of root-cause rule files (one YAML file per cause, docs/rules.md). Empty: the built-in rules/.' }),
+      min_confidence: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.7)
+        .meta({ description: 'A root cause below this confidence is answered as partial (the best guess, not a diagnosis), unless a request sets options.min_confidence.' }),
+      request_timeout: durationKey('30s', 'Longest an API call to POST /api/v1/analyze/* waits for the reasoning service over the bus.'),
+      api_url: z
+        .string()
+        .default('')
+        .meta({ description: "Base URL of the API whose POST /api/v1/commands the reasoning service uses to gather an incident's context (read-only kubectl get/logs on the cluster's agent). Empty: this process's own server (target all or reasoning,api)." }),
+      diagnose_incidents: z.boolean().default(true).meta({ description: 'Diagnose incidents as they open and grow, and store the result on the incident (root_cause, diagnosis).' }),
+      diagnosis_interval: durationKey('30s', 'An incident is diagnosed again at most this often while it grows (sooner when its severity changes).'),
+    })
+    .prefault({}),
+
   tracing: z
     .strictObject({
       exporter: z.enum(['none', 'console', 'otlp']).default('none').meta({ description: 'Where OpenTelemetry spans go: none (hooks only, no cost), console, or otlp (HTTP/protobuf).' }),

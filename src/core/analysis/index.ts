@@ -1,0 +1,2 @@
+export * from './request-snapshot.js';
+export * from './response.js';

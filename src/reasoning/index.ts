@@ -1,0 +1,2 @@
+export * from './reasoning-service.js';
+export * from './context-gatherer.js';
