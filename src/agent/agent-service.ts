@@ -162,6 +162,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         clusterId,
         agentId,
         maxEvents: config.agent.event_batch_max,
+        lingerMs: config.agent.event_batch_linger,
         maxBytes: messageBudget,
         // The manager checks the header against the agent registered for the subject's cluster.
         send: (subject, body, msgId) => bus.publish(subject, body, { msgId, headers: { [AGENT_ID_HEADER]: agentId } }),

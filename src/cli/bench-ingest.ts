@@ -44,6 +44,10 @@ import {
   type ThrowawayDatabase,
 } from './bench-support.js';
 import { seededRandom } from '../core/random.js';
+import { resolveConfig } from '../core/config/index.js';
+
+/** The agent's configured default, so the benchmark measures what an agent does out of the box. */
+const DEFAULT_AGENT_LINGER_MS = resolveConfig({ env: {} }).config.agent.event_batch_linger;
 
 export interface BenchIngestOptions {
   /** Synthetic agents (one cluster and one NATS connection each). */
@@ -58,6 +62,8 @@ export interface BenchIngestOptions {
   managers: number;
   /** Events per message (agent.event_batch_max); 1: one per message. Default: the agent's default. */
   eventBatch?: number;
+  /** agent.event_batch_linger in ms. Default: the agent's default. */
+  linger?: number;
   /**
    * Publish everything first, then start the managers and measure how fast they drain the stream: the
    * control plane's own rate, without the synthetic agents competing for the same cores (no latency).
@@ -90,6 +96,7 @@ export interface BenchIngestResult {
   mode: 'live' | 'prefill';
   /** Most events per NATS message the agents sent. */
   event_batch: number;
+  event_linger_ms: number;
   published_per_s: number;
   repeat: number;
   duration_s: number;
@@ -244,6 +251,7 @@ export async function runBenchIngest(options: BenchIngestOptions): Promise<numbe
           clusterId,
           agentId: `bench-agent-${i}`,
           maxEvents: eventBatch,
+          lingerMs: options.linger ?? DEFAULT_AGENT_LINGER_MS,
           maxBytes: () => Math.max(64 * 1024, bus.maxPayloadBytes - 16 * 1024),
           send: (subject, body, msgId) => bus.publish(subject, body, { msgId }),
         }).publish,
@@ -435,6 +443,7 @@ export async function runBenchIngest(options: BenchIngestOptions): Promise<numbe
       offered_rate: options.rate > 0 ? options.rate : 'max',
       mode: options.prefill ? 'prefill' : 'live',
       event_batch: options.eventBatch ?? DEFAULT_MAX_EVENTS_PER_MESSAGE,
+      event_linger_ms: options.linger ?? DEFAULT_AGENT_LINGER_MS,
       published_per_s: Math.round(total / ((acked - t0) / 1000)),
       repeat: options.repeat,
       duration_s: Math.round((storedAt - tStart) / 100) / 10,

@@ -181,6 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--repeat <fraction>', 'share of events repeating a recent object and reason (what aggregation folds), 0-1', fraction, 0)
     .option('--managers <n>', 'manager processes sharing the durable consumer', atLeastOne, 1)
     .option('--event-batch <n>', 'events per NATS message the agents send (agent.event_batch_max; 1: one per message)', atLeastOne)
+    .option('--linger <ms>', 'how long an event waits for others to share its message (agent.event_batch_linger, ms)', positiveNumber)
     .option('--prefill', 'publish everything first, then measure how fast the managers drain it (the control plane alone; no latency figures)')
     .option('--batch-size <n>', 'manager.ingest_batch_size (default: the configuration default)', atLeastOne)
     .option('--flush-interval <duration>', 'manager.ingest_flush_interval')

@@ -29,6 +29,17 @@ export interface EventBatcherOptions {
   onStored?: (events: readonly AgentEvent[]) => Promise<void>;
   /** Default 10 s, below the consumer's ack wait. */
   onStoredTimeoutMs?: number;
+  /**
+   * Events held (waiting or being written) above which `room()` waits: the consumer's handler awaits
+   * it, so a process never takes more than it can store soon. Default batchSize × (concurrency + 2) × 2.
+   */
+  maxHeldEvents?: number;
+  /**
+   * Every this often, messages still held are marked in progress (`working()`), so that a backlog
+   * being worked through is not redelivered while a dead process's messages still are after the ack
+   * wait. Default 10 s (a third of the default ack wait); 0 turns it off.
+   */
+  progressIntervalMs?: number;
 }
 
 export const DEFAULT_ON_STORED_TIMEOUT_MS = 10_000;
@@ -51,16 +62,58 @@ export class EventBatcher {
   readonly #inFlight = new Set<Promise<void>>();
   #writing = 0;
   readonly #slotWaiters: (() => void)[] = [];
+  /** Events taken and not yet settled (pending plus in batches being written). */
+  #held = 0;
+  readonly #heldMessages = new Map<DurableMessage, number>();
+  readonly #maxHeld: number;
+  readonly #roomWaiters: (() => void)[] = [];
+  #progressTimer: NodeJS.Timeout | undefined;
 
   constructor(events: EventRepository, options: EventBatcherOptions, logger: Logger, metrics: Metrics) {
     this.#events = events;
     this.#options = options;
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    this.#maxHeld = Math.max(1, options.maxHeldEvents ?? options.batchSize * (this.#concurrency + 2) * 2);
     this.#logger = logger;
     this.#metrics = metrics;
+    const every = options.progressIntervalMs ?? 10_000;
+    if (every > 0) {
+      this.#progressTimer = setInterval(() => {
+        for (const msg of this.#heldMessages.keys()) msg.working();
+      }, every);
+      this.#progressTimer.unref();
+    }
+  }
+
+  /** Resolves once fewer than `maxHeldEvents` events are held (at once when there is room). */
+  room(): Promise<void> {
+    if (this.#held < this.#maxHeld) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Stops the progress timer; what is held stays until flushed. */
+  close(): void {
+    clearInterval(this.#progressTimer);
+    this.#progressTimer = undefined;
+  }
+
+  #hold(msg: DurableMessage): void {
+    this.#held++;
+    this.#heldMessages.set(msg, (this.#heldMessages.get(msg) ?? 0) + 1);
+  }
+
+  #release(batch: readonly Pending[]): void {
+    for (const p of batch) {
+      this.#held--;
+      const n = (this.#heldMessages.get(p.msg) ?? 1) - 1;
+      if (n <= 0) this.#heldMessages.delete(p.msg);
+      else this.#heldMessages.set(p.msg, n);
+    }
+    while (this.#held < this.#maxHeld && this.#roomWaiters.length) this.#roomWaiters.shift()?.();
   }
 
   add(event: AgentEvent, msg: DurableMessage): void {
+    this.#hold(msg);
     this.#pending.push({ event, msg });
     if (this.#pending.length >= this.#options.batchSize) void this.flush();
     else if (!this.#timer) {
@@ -94,7 +147,8 @@ export class EventBatcher {
       this.#logger.error({ err, size: batch.length }, 'event batch failed unexpectedly; messages will be redelivered');
       for (const p of batch) p.msg.nak(Math.min(30_000, 500 * p.msg.deliveryCount));
     } finally {
-      this.#release();
+      this.#releaseSlot();
+      this.#release(batch);
     }
   }
 
@@ -106,7 +160,7 @@ export class EventBatcher {
     return new Promise((resolve) => this.#slotWaiters.push(resolve));
   }
 
-  #release(): void {
+  #releaseSlot(): void {
     const next = this.#slotWaiters.shift();
     if (next) next();
     else this.#writing--;

@@ -28,6 +28,7 @@ import type { Config } from '../core/config/index.js';
 import type { RunningService } from '../core/targets.js';
 import { EventBatcher } from './event-batcher.js';
 import { takeEventBatch } from './event-batch-intake.js';
+
 import { AgentIdentity } from './agent-identity.js';
 import { agentAlert, startAgentLiveness } from './agent-liveness.js';
 import { startEventRetention } from './event-retention.js';
@@ -162,13 +163,17 @@ export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
       lookup,
       (value, raw) => {
         // One stream, two shapes: an event per message (the architecture's) or a batch (ADR 0016).
+        // Back-pressure: the next message is taken only when the batcher has room for it.
         const take =
           parseAgentSubject(raw.subject)?.kind === 'events'
-            ? () => takeEventBatch(bus, value as AgentEventBatch, raw, (event, share) => batcher.add(event, share), boundary).then(() => undefined)
-            : () => batcher.add(value as AgentEvent, raw);
+            ? () => takeEventBatch(bus, value as AgentEventBatch, raw, (event, share) => batcher.add(event, share), boundary).then(() => batcher.room())
+            : () => {
+                batcher.add(value as AgentEvent, raw);
+                return batcher.room();
+              };
         const checked = identity.checkEvent(value.cluster_id, raw);
         if (checked) return checked.then(take);
-        take();
+        return take();
       },
       boundary,
     ),
@@ -221,6 +226,7 @@ export async function startManager(deps: ManagerDeps): Promise<RunningManager> {
         retention.stop();
         await Promise.all(subscriptions.map((s) => s.unsubscribe()));
         await batcher.flush();
+        batcher.close();
         await incidents.stop();
         await metricsPipeline.stop();
         logger.info('manager stopped');

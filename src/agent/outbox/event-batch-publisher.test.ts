@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PayloadTooLargeError, UnavailableError } from '../../contracts/index.js';
 import { EventBatchPublisher, type EventBatchPublisherOptions } from './event-batch-publisher.js';
 import type { OutboxItem } from './outbox-item.js';
@@ -76,6 +76,26 @@ describe('EventBatchPublisher', () => {
     await Promise.all([1, 2, 3, 4].map((n) => bySize.p.publish(item(n, EVENT, 1000))));
     for (const s of bySize.sent) expect(Buffer.byteLength(s.body)).toBeLessThanOrEqual(2500);
     expect(bySize.sent).toHaveLength(2);
+  });
+
+  it('with a linger, events queued a few ms apart share one message; a full batch does not wait', async () => {
+    vi.useFakeTimers();
+    try {
+      const { p, sent } = publisher({ lingerMs: 20, maxEvents: 3 });
+      const first = p.publish(item(1));
+      await vi.advanceTimersByTimeAsync(5);
+      const second = p.publish(item(2));
+      expect(sent).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(20);
+      await Promise.all([first, second]);
+      expect(sent.map((s) => s.subject)).toEqual([BATCH]);
+      const full = [3, 4, 5].map((n) => p.publish(item(n)));
+      await vi.advanceTimersByTimeAsync(0);
+      await Promise.all(full);
+      expect(sent).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('batching off (maxEvents 1) sends every event alone', async () => {

@@ -25,6 +25,12 @@ export interface EventBatchPublisherOptions {
   agentId?: string;
   /** Events per message; 1 turns batching off. Default 500. */
   maxEvents?: number;
+  /**
+   * How long the first queued event may wait for others before its message goes (Kafka's `linger.ms`):
+   * a few milliseconds turn a steady trickle into batches. 0 (default): only the events handed over in
+   * one pass share a message. A full batch never waits.
+   */
+  lingerMs?: number;
   /** Largest envelope in bytes, below the bus's max payload. Read at each flush (the bus learns its limit on connect). */
   maxBytes: () => number;
   /** Publishes one message durably (msgId set); resolves once a stream stored it. */
@@ -43,12 +49,15 @@ export class EventBatchPublisher {
   readonly #o: EventBatchPublisherOptions;
   readonly #maxEvents: number;
   readonly #prefix: string;
+  readonly #lingerMs: number;
   #queue: Waiting[] = [];
   #scheduled = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: EventBatchPublisherOptions) {
     this.#o = options;
     this.#maxEvents = Math.max(1, Math.floor(options.maxEvents ?? DEFAULT_MAX_EVENTS_PER_MESSAGE));
+    this.#lingerMs = Math.max(0, options.lingerMs ?? 0);
     const head = { schema_version: SCHEMA_VERSION, cluster_id: options.clusterId, ...(options.agentId ? { agent_id: options.agentId } : {}) };
     // Event bodies are already JSON: the envelope is assembled as text, without re-encoding them.
     this.#prefix = `${JSON.stringify(head).slice(0, -1)},"events":[`;
@@ -59,11 +68,14 @@ export class EventBatchPublisher {
     if (item.subject !== this.#o.eventSubject || this.#maxEvents === 1) return this.#single(item);
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        // The outbox hands over a whole pipeline's worth in one synchronous pass.
-        queueMicrotask(() => this.#flush());
+      if (this.#scheduled) return;
+      if (this.#lingerMs > 0 && this.#queue.length < this.#maxEvents) {
+        this.#timer ??= setTimeout(() => this.#flush(), this.#lingerMs);
+        return;
       }
+      this.#scheduled = true;
+      // The outbox hands over a whole pipeline's worth in one synchronous pass.
+      queueMicrotask(() => this.#flush());
     });
   };
 
@@ -73,6 +85,10 @@ export class EventBatchPublisher {
 
   #flush(): void {
     this.#scheduled = false;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     const queue = this.#queue;
     this.#queue = [];
     const maxBytes = this.#o.maxBytes();

@@ -115,6 +115,7 @@ export const configSchema = z.strictObject({
         .max(1000)
         .default(500)
         .meta({ description: 'Most events sent in one message on aetherius.agent.{cluster_id}.events (ADR 0016), within the bus\'s max payload. 1: one event per message on .event, as the architecture shows it.' }),
+      event_batch_linger: durationKey('20ms', 'How long an event may wait for others to share its message (like Kafka\'s linger.ms): fewer, larger messages under a steady trickle, at most this much added latency. 0ms: only events ready at once share a message.'),
       enable_metrics: z.boolean().default(true).meta({ description: 'Collect and send metrics.' }),
       enable_events: z.boolean().default(true).meta({ description: 'Watch and send events.' }),
       journal_dir: z
