@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { TARGETS } from '../core/targets.js';
 import { runVersion, versionInfo } from './version.js';
 import type { BenchIngestOptions } from './bench-ingest.js';
+import type { AnalyzeCliOptions } from './analyze.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -49,7 +50,6 @@ function positiveInt(value: string): number {
 }
 
 type BenchIngestCliOptions = BenchIngestOptions;
-type AnalyzeCliOptions = import('./analyze.js').AnalyzeCliOptions;
 
 /** Runs the command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

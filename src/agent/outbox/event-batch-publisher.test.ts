@@ -12,7 +12,7 @@ interface Sent {
   msgId: string;
 }
 
-function publisher(overrides: Partial<EventBatchPublisherOptions> = {}, fail?: (sent: Sent) => unknown) {
+function publisher(overrides: Partial<EventBatchPublisherOptions> = {}, fail?: (sent: Sent) => Error | undefined) {
   const sent: Sent[] = [];
   const p = new EventBatchPublisher({
     eventSubject: EVENT,
